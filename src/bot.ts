@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { loadActor, makeContext, rememberChat } from './platform/actors';
+import type { BotContext, Services } from './platform/context';
+import type { Tx } from './platform/db/client';
+import { Refusal } from './platform/errors';
+import type { Inbound } from './platform/feishu/inbound';
+import type { JobDef } from './platform/jobs/job';
+import type { ModuleDef } from './platform/module';
+import type { CardActionResult } from './platform/router/command';
+import { helpCommand } from './platform/router/help';
+import { CardActionRegistry, CommandRegistry } from './platform/router/registry';
+import { dayKey } from './platform/time';
+
+export interface Bot {
+  commands: CommandRegistry;
+  cardActions: CardActionRegistry;
+  jobs: Map<string, JobDef>;
+  /** Handles a message, menu click or chat event inside the inbox transaction. */
+  handle(ev: Exclude<Inbound, { kind: 'card_action' | 'ignored' }>, tx: Tx): Promise<void>;
+  /** Handles a card click inside a transaction; the result is the callback's answer. */
+  handleCardAction(ev: Extract<Inbound, { kind: 'card_action' }>, tx: Tx): Promise<CardActionResult>;
+  /**
+   * After a handler threw and its transaction rolled back: a Refusal is explained to the user,
+   * anything else is a bug — the user gets "出错了（编号 …）", never silence.
+   */
+  answerFailure(ev: Exclude<Inbound, { kind: 'ignored' }>, tx: Tx, err: unknown): Promise<CardActionResult>;
+}
+
+/** Every button value carries { action, id?, v? }: the action id, the record and its version. */
+const buttonValue = z.object({ action: z.string().min(1) }).passthrough();
+
+export function createBot(modules: ModuleDef[], services: Services): Bot {
+  const commands: CommandRegistry = new CommandRegistry([helpCommand(() => commands), ...modules.flatMap((m) => m.commands ?? [])]);
+  const cardActions = new CardActionRegistry(modules.flatMap((m) => m.cardActions ?? []));
+  const jobs = new Map<string, JobDef>();
+  for (const job of modules.flatMap((m) => m.jobs ?? [])) {
+    if (jobs.has(job.name)) throw new Error(`Job "${job.name}" is registered twice; job names must be unique.`);
+    jobs.set(job.name, job);
+  }
+  const menu = new Map(modules.flatMap((m) => Object.entries(m.menu ?? {})));
+  const tz = services.config.BUSINESS_TZ;
+
+  const allowed = (roles: ReadonlyArray<string> | undefined, ctx: BotContext) =>
+    ctx.actor.isAdmin && roles?.includes('admin') ? true : !roles ? ctx.actor.role !== null || ctx.actor.isAdmin : roles.some((r) => r === ctx.actor.role);
+
+  /** Runs a command line for an actor; every outcome is a reply — refusals and bad input included. */
+  async function runCommandText(ctx: BotContext, text: string): Promise<void> {
+    const parsed = commands.parse(text);
+    if (!parsed.ok) {
+      if (parsed.kind === 'not_command') {
+        await ctx.reply({ text: '我只听懂以 / 开头的命令。发送 /帮助 查看全部命令。\nCommands start with /. Send /help.' });
+      } else if (parsed.kind === 'unknown') {
+        const hint = parsed.suggestion ? `你是不是想用 /${parsed.suggestion}？` : '';
+        await ctx.reply({ text: `没有命令「/${parsed.word}」。${hint}\n发送 /帮助 查看全部命令。Unknown command — send /help.` });
+      } else {
+        await ctx.reply({ text: `${parsed.message}\n${(commands.usageOf(parsed.def) as { text: string }).text}` });
+      }
+      return;
+    }
+    const { def, raw, locale } = parsed.invocation;
+    ctx.locale = locale;
+    const name = `/${def.path.join(' ')}`;
+    if (!allowed(def.roles, ctx)) {
+      await ctx.audit({ action: `command:${def.path.join('.')}`, outcome: 'refused', detail: { reason: 'role', role: ctx.actor.role } });
+      const who = def.roles?.map((r) => (r === 'admin' ? '管理员' : r)).join('、');
+      await ctx.reply({ text: ctx.actor.role === null && !ctx.actor.isAdmin ? `你还没有角色，请管理员用 /角色 @你 <角色> 绑定后再试。` : `没有权限：${name} 只限${roleWords(def.roles)}使用。${who ? '' : ''}` });
+      return;
+    }
+    if (def.chat === 'group' && ctx.chat?.type !== 'group') {
+      await ctx.reply({ text: `${name} 需要在群里使用（先 @我）。` });
+      return;
+    }
+    const schema = def.args?.({ today: dayKey(ctx.now, tz) });
+    let args: unknown = raw;
+    if (schema) {
+      const result = schema.safeParse(raw);
+      if (!result.success) {
+        const first = result.error.issues[0]!;
+        await ctx.reply({ text: `${first.message}\n${(commands.usageOf(def) as { text: string }).text}` });
+        return;
+      }
+      args = result.data;
+    }
+    const answer = await def.run(ctx, args);
+    if (answer) await ctx.reply(answer);
+  }
+
+  return {
+    commands,
+    cardActions,
+    jobs,
+
+    async handle(ev, tx) {
+      switch (ev.kind) {
+        case 'message': {
+          if (!ev.senderIsUser || !ev.sender) return; // the bot's own and other bots' messages
+          if (ev.chatType === 'group' && !ev.botMentioned) return;
+          const chat = { id: ev.chatId, type: ev.chatType } as const;
+          await rememberChat(tx, chat, ev.at);
+          for (const m of ev.mentionedOpenIds) await loadActor(services, tx, m.openId, ev.at, m.name);
+          const actor = await loadActor(services, tx, ev.sender, ev.at);
+          const ctx = makeContext(services, tx, { causeId: ev.eventId, now: ev.at, actor, chat, messageId: ev.messageId });
+          await runCommandText(ctx, ev.text);
+          return;
+        }
+        case 'menu': {
+          const text = menu.get(ev.key);
+          const actor = await loadActor(services, tx, ev.operator, ev.at);
+          const ctx = makeContext(services, tx, { causeId: ev.eventId, now: ev.at, actor });
+          await (text ? runCommandText(ctx, text) : ctx.reply({ text: `菜单项「${ev.key}」还没有对应的命令，请管理员检查机器人菜单配置。` }));
+          return;
+        }
+        case 'bot_added': {
+          await rememberChat(tx, { id: ev.chatId, type: 'group' }, ev.at, ev.name);
+          const actor = await loadActor(services, tx, ev.operator ?? 'unknown', ev.at);
+          const ctx = makeContext(services, tx, { causeId: ev.eventId, now: ev.at, actor });
+          await ctx.send({
+            kind: 'send',
+            to: { chatId: ev.chatId },
+            content: { text: '大家好，我是业务部助手。@我 发送 /帮助 查看命令。\n管理员：在本群 @我 发送 /系统 绑定群，可把本群设为业务部团队群（接收升级提醒、团队日报和表彰）。' },
+          });
+          for (const m of modules) if (m.onBotAdded) await m.onBotAdded(ctx);
+          return;
+        }
+        case 'p2p_entered':
+          await rememberChat(tx, { id: ev.chatId, type: 'p2p' }, ev.at);
+          await loadActor(services, tx, ev.operator, ev.at);
+          return;
+      }
+    },
+
+    async handleCardAction(ev, tx) {
+      const actor = await loadActor(services, tx, ev.operator, ev.at);
+      const chat = ev.chatId ? ({ id: ev.chatId, type: 'group' } as const) : undefined;
+      const ctx = makeContext(services, tx, { causeId: ev.eventId, now: ev.at, actor, chat });
+      const value = buttonValue.safeParse(ev.value);
+      const def = value.success ? cardActions.byId.get(value.data.action) : undefined;
+      if (!def || !value.success) return { toast: { type: 'error', text: '这个按钮已失效，请重新发送命令。' } };
+      const input = def.value.safeParse(value.data);
+      if (!input.success) {
+        await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'bad_value' } });
+        return { toast: { type: 'error', text: '卡片数据无效，请重新发送命令获取新卡片。' } };
+      }
+      if (!allowed(def.roles, ctx)) {
+        await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'role', role: actor.role, value: value.data } });
+        return { toast: { type: 'error', text: `没有权限：只限${roleWords(def.roles)}操作。` } };
+      }
+      return def.run(ctx, { value: input.data, form: ev.form, option: ev.option, messageId: ev.messageId, updateToken: ev.token });
+    },
+
+    async answerFailure(ev, tx, err) {
+      const operator = ev.kind === 'message' ? ev.sender : ev.kind === 'bot_added' ? ev.operator ?? 'unknown' : ev.operator;
+      const actor = await loadActor(services, tx, operator, ev.at);
+      const chat = ev.kind === 'message' ? ({ id: ev.chatId, type: ev.chatType } as const) : undefined;
+      const ctx = makeContext(services, tx, { causeId: `${ev.eventId}:failure`, now: ev.at, actor, chat, messageId: ev.kind === 'message' ? ev.messageId : undefined });
+      if (err instanceof Refusal) {
+        await ctx.audit({ action: 'refusal', outcome: 'refused', detail: { code: err.code } });
+        if (ev.kind === 'card_action') return { toast: { type: 'warning', text: err.text } };
+        await ctx.reply({ text: err.text });
+        return {};
+      }
+      const text = `出错了（编号 ${ev.eventId.slice(-8)}），已记录，请稍后再试或联系管理员。`;
+      if (ev.kind === 'card_action') return { toast: { type: 'error', text } };
+      if (ev.kind === 'message' || ev.kind === 'menu') await ctx.reply({ text });
+      return {};
+    },
+  };
+}
+
+function roleWords(roles: ReadonlyArray<string> | undefined): string {
+  const names: Record<string, string> = { admin: '管理员', supervisor: '主管', senior: '高级业务员', sales: '业务员', finance: '财务', pmc: 'PMC', quality: '品质', engineering: '工程', logistics: '物流', hr: '人事', gm: '总经办' };
+  return (roles ?? []).map((r) => names[r] ?? r).join('、');
+}

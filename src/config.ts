@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** One schema for Node's process.env and the Workers env alike (INTERFACE.md "Environment"). */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const hm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z
+      .string()
+      .default('file:data/salesdesk.db')
+      .refine((v) => /^(file:|:memory:$|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(v), 'expected file:…, :memory:, libsql://…, http(s)://…'),
+    DATABASE_AUTH_TOKEN: optional,
+    FEISHU_APP_ID: optional,
+    FEISHU_APP_SECRET: optional,
+    FEISHU_VERIFICATION_TOKEN: optional,
+    FEISHU_ENCRYPT_KEY: optional,
+    FEISHU_BASE_URL: z
+      .string()
+      .url()
+      .default('https://open.feishu.cn')
+      .transform((v) => v.replace(/\/+$/, '')),
+    FEISHU_MODE: z.enum(['webhook', 'ws', 'local']).optional(),
+    ADMIN_OPEN_IDS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    DEFAULT_ROLE: z.enum(['sales', 'none']).default('sales'),
+    BUSINESS_TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'unknown IANA time zone'),
+    CRON_ENABLED: bool.default(true),
+    QUIET_HOURS: z
+      .string()
+      .default('21:00-08:00')
+      .transform((v) => v.split('-'))
+      .pipe(z.tuple([hm, hm]))
+      .transform(([start, end]) => ({ start, end })),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .transform((c) => {
+    const hasCredentials = Boolean(c.FEISHU_APP_ID && c.FEISHU_APP_SECRET);
+    return { ...c, FEISHU_MODE: c.FEISHU_MODE ?? (hasCredentials ? 'webhook' : 'local') } as const;
+  })
+  .superRefine((c, ctx) => {
+    if (c.FEISHU_MODE !== 'local' && !(c.FEISHU_APP_ID && c.FEISHU_APP_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['FEISHU_APP_ID'], message: `FEISHU_MODE=${c.FEISHU_MODE} needs FEISHU_APP_ID and FEISHU_APP_SECRET` });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a bad value throws one line naming the variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.in.shape).map((k) => [k, env[k]]).filter(([, v]) => v !== undefined),
+  );
+  const result = configSchema.safeParse(known);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  const shown = name in known && !/SECRET|TOKEN|KEY/.test(name) ? ` (got "${known[name]}")` : '';
+  throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
+}

@@ -1,0 +1,130 @@
+import { eq, isNull, and } from 'drizzle-orm';
+import { createApp } from './app';
+import { createBot, type Bot } from './bot';
+import type { Config } from './config';
+import { modules as defaultModules } from './modules';
+import { systemClock, type Clock } from './platform/clock';
+import type { Services } from './platform/context';
+import { openDatabase, type Database } from './platform/db/client';
+import { inboxEvents, users } from './platform/db/core.schema';
+import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
+import { envelopeV2 } from './platform/feishu/envelope';
+import { normalizeEvent } from './platform/feishu/inbound';
+import { InboxProcessor, InboxWriter } from './platform/feishu/inbox';
+import { OutboxSender, type OutboxOptions } from './platform/feishu/outbox';
+import { createLogger, type Logger } from './platform/logger';
+import type { ModuleDef } from './platform/module';
+import { defaultCalendar } from './platform/sla/calendar';
+import { Refusal } from './platform/errors';
+import { loadCalendarOverrides } from './platform/sla/calendar-settings';
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  log?: Logger;
+  modules?: ModuleDef[];
+  outbox?: Partial<OutboxOptions>;
+  /** Runs work after the response: setImmediate on Node, ctx.waitUntil on Workers. */
+  runInBackground?: (p: Promise<unknown>) => void;
+}
+
+export interface Runtime {
+  services: Services;
+  bot: Bot;
+  api: FeishuApi;
+  app: ReturnType<typeof createApp>;
+  inbox: InboxProcessor;
+  outbox: OutboxSender;
+  /** Processes what is pending (after a crash, or on a Workers cron tick) and waits for the outbox. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The only wiring file: database, Feishu client, clock, logger, background work. */
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const clock = opts.clock ?? systemClock;
+  const database: Database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
+  const calendar = { ...defaultCalendar(config.BUSINESS_TZ), overrides: await loadCalendarOverrides(database.db) };
+  const api = createFeishuApi({ appId: config.FEISHU_APP_ID ?? '', appSecret: config.FEISHU_APP_SECRET ?? '', baseUrl: config.FEISHU_BASE_URL });
+  let botOpenId: string | undefined;
+  const services: Services = { config, database, clock, log, calendar, botOpenId: () => botOpenId };
+  const bot = createBot(opts.modules ?? defaultModules, services);
+  const background = opts.runInBackground ?? ((p) => void p.catch((err) => log.error('background task failed', { err })));
+
+  const outbox = new OutboxSender(database, api, clock, log, opts.outbox);
+  const inbox = new InboxProcessor(database, clock, log, async (row) => {
+    if (!botOpenId) await refreshBotIdentity();
+    const env = envelopeV2.parse(JSON.parse(row.payload));
+    const ev = normalizeEvent(env, row.receivedAt, botOpenId);
+    if (ev.kind === 'ignored' || ev.kind === 'card_action') {
+      await database.db.update(inboxEvents).set({ status: 'done', processedAt: clock.now() }).where(eq(inboxEvents.eventId, row.eventId));
+      return;
+    }
+    const markDone = (error?: string) => ({ status: error ? ('failed' as const) : ('done' as const), processedAt: clock.now(), error: error ?? null, attempts: row.attempts + 1 });
+    try {
+      // The handler's changes, its outgoing messages and "done" commit together: a crash redoes all or nothing.
+      await database.db.transaction(async (tx) => {
+        await bot.handle(ev, tx);
+        await tx.update(inboxEvents).set(markDone()).where(eq(inboxEvents.eventId, row.eventId));
+      });
+    } catch (err) {
+      await database.db.transaction(async (tx) => {
+        await bot.answerFailure(ev, tx, err);
+        await tx.update(inboxEvents).set(markDone(err instanceof Refusal ? undefined : String((err as Error)?.stack ?? err).slice(0, 2000))).where(eq(inboxEvents.eventId, row.eventId));
+      });
+      if (!(err instanceof Refusal)) throw err;
+    } finally {
+      background(outbox.kick());
+    }
+  });
+
+  /** Names come from the contact API; cosmetic, so fetched after the fact and never blocking a command. */
+  async function resolveNames(): Promise<void> {
+    const missing = await database.db.select({ openId: users.openId }).from(users).where(and(isNull(users.name), isNull(users.nameFetchedAt))).limit(10);
+    for (const { openId } of missing) {
+      const name = await api.userName(openId);
+      await database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId));
+    }
+  }
+
+  const app = createApp({
+    services,
+    bot,
+    inbox: new InboxWriter(database),
+    afterAck: () => background(Promise.all([inbox.kick().then(resolveNames), outbox.kick()])),
+    ready: () => true,
+  });
+
+  // The bot's own open_id tells its mentions apart; without it, group commands would be ignored.
+  async function refreshBotIdentity(): Promise<void> {
+    try {
+      botOpenId = (await api.botInfo()).openId || undefined;
+    } catch (err) {
+      log.warn('could not read the bot identity (GET /open-apis/bot/v3/info); will retry on the next event', { err });
+    }
+  }
+  await refreshBotIdentity();
+  await inbox.recover();
+
+  return {
+    services,
+    bot,
+    api,
+    app,
+    inbox,
+    outbox,
+    async drain() {
+      await inbox.kick();
+      await inbox.idle();
+      await outbox.kick();
+      await outbox.idle();
+    },
+    async close() {
+      inbox.stop();
+      await inbox.idle();
+      await outbox.idle();
+      outbox.stop();
+      database.close();
+    },
+  };
+}

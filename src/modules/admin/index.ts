@@ -1,0 +1,8 @@
+import { defineModule } from '../../platform/module';
+import { bindTeamChat, calendarOverride, roleCommand, systemStatus, whoAmI } from './admin.commands';
+
+export const adminModule = defineModule({
+  name: 'admin',
+  commands: [whoAmI, roleCommand, bindTeamChat, systemStatus, calendarOverride],
+  menu: { help: '/帮助', me: '/我' },
+});

@@ -1,0 +1,147 @@
+import { and, asc, eq, inArray, lte, or } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client';
+import { inboxEvents } from '../db/core.schema';
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+
+export interface InboxRow {
+  eventId: string;
+  eventType: string;
+  dedupeKey: string | null;
+  payload: string;
+  receivedAt: Date;
+}
+
+const COLUMNS = 5;
+const MAX_ROWS_PER_STATEMENT = 200;
+
+/**
+ * Durable inbox writes with group commit: every request waits for its row to be committed,
+ * but concurrent requests share one multi-row INSERT (one fsync) instead of one each.
+ */
+export class InboxWriter {
+  private queue: Array<{ row: InboxRow; done: () => void; fail: (e: unknown) => void }> = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly database: Database) {}
+
+  /** Resolves once the row is committed (or was already there: duplicates are ignored). */
+  write(row: InboxRow): Promise<void> {
+    return new Promise((done, fail) => {
+      this.queue.push({ row, done, fail });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    // Let the requests that arrived in the same turn of the event loop join this batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_ROWS_PER_STATEMENT);
+      try {
+        const placeholders = batch.map(() => `(${Array(COLUMNS).fill('?').join(',')})`).join(',');
+        await this.database.client.execute({
+          sql: `INSERT OR IGNORE INTO inbox_events (event_id, event_type, dedupe_key, payload, received_at) VALUES ${placeholders}`,
+          args: batch.flatMap(({ row }) => [row.eventId, row.eventType, row.dedupeKey, row.payload, row.receivedAt.getTime()]),
+        });
+        for (const b of batch) b.done();
+      } catch (e) {
+        for (const b of batch) b.fail(e);
+      }
+    }
+    this.flushing = null;
+  }
+}
+
+export type InboxHandler = (row: typeof inboxEvents.$inferSelect) => Promise<void>;
+
+/**
+ * Processes committed events after the ack, oldest first, one at a time per instance.
+ * Rows are claimed with a lease so two instances never process one event; a crash leaves
+ * the row claimable again (immediately at the next start for an embedded database).
+ */
+export class InboxProcessor {
+  readonly instanceId = randomUUID();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly handle: InboxHandler,
+    private readonly leaseMs = 60_000,
+  ) {}
+
+  /** At start-up: an embedded database has one owner, so rows a crashed run had claimed are ours again. */
+  async recover(): Promise<void> {
+    if (!this.database.isLocalFile) return;
+    await this.database.db.update(inboxEvents).set({ status: 'pending', claimedBy: null, claimedUntil: null }).where(eq(inboxEvents.status, 'processing'));
+  }
+
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while (!this.stopped && (await this.processBatch()) > 0) {}
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.log.error('inbox processing failed', { err });
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async processBatch(limit = 20): Promise<number> {
+    const { db } = this.database;
+    const now = this.clock.now();
+    const candidates = await db
+      .select({ eventId: inboxEvents.eventId })
+      .from(inboxEvents)
+      .where(or(eq(inboxEvents.status, 'pending'), and(eq(inboxEvents.status, 'processing'), lte(inboxEvents.claimedUntil, now))))
+      .orderBy(asc(inboxEvents.receivedAt))
+      .limit(limit);
+    if (candidates.length === 0) return 0;
+    const claimed = await db
+      .update(inboxEvents)
+      .set({ status: 'processing', claimedBy: this.instanceId, claimedUntil: new Date(now.getTime() + this.leaseMs) })
+      .where(
+        and(
+          inArray(inboxEvents.eventId, candidates.map((c) => c.eventId)),
+          or(eq(inboxEvents.status, 'pending'), and(eq(inboxEvents.status, 'processing'), lte(inboxEvents.claimedUntil, now))),
+        ),
+      )
+      .returning();
+    claimed.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+    for (const row of claimed) {
+      if (this.stopped) break;
+      const started = Date.now();
+      const log = this.log.child({ eventId: row.eventId, eventType: row.eventType });
+      try {
+        await this.handle(row);
+        log.info('event', { outcome: 'ok', ms: Date.now() - started });
+      } catch (err) {
+        log.error('event', { outcome: 'error', ms: Date.now() - started, err });
+      }
+    }
+    return claimed.length;
+  }
+}

@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client';
+import { cardMessages, outboxMessages } from '../db/core.schema';
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import { FeishuError, type FeishuApi } from './api';
+
+/** What a module asks to send. Cards are card JSON 2.0 objects; text is plain text. */
+export type Content = { text: string } | { card: Record<string, unknown> } | { file: { name: string; base64: string } };
+
+export type Outgoing =
+  | { kind: 'reply'; messageId: string; chatId: string; content: Content; cardKey?: string }
+  | { kind: 'send'; to: { openId: string } | { chatId: string }; content: Content; cardKey?: string }
+  | { kind: 'patch'; cardKey: string; card: Record<string, unknown> }
+  | { kind: 'card_update'; token: string; card: Record<string, unknown> };
+
+/** Feishu's uuid is ≤ 50 chars; a stable hash of the cause keeps retries from posting twice. */
+export const idempotencyKey = (...parts: Array<string | number>) =>
+  createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 40);
+
+function encode(content: Content): { msgType: string; content: string } {
+  if ('text' in content) return { msgType: 'text', content: JSON.stringify({ text: content.text }) };
+  if ('card' in content) return { msgType: 'interactive', content: JSON.stringify(content.card) };
+  return { msgType: 'file', content: JSON.stringify(content.file) };
+}
+
+/** Writes a message into the outbox inside the caller's transaction; the same key twice is one message. */
+export async function enqueue(tx: Tx, msg: Outgoing, key: string, now: Date): Promise<void> {
+  const base = { uuid: key, createdAt: now, nextAttemptAt: now };
+  let row: typeof outboxMessages.$inferInsert;
+  switch (msg.kind) {
+    case 'reply':
+      row = { ...base, kind: 'reply', messageId: msg.messageId, receiveId: msg.chatId, receiveIdType: 'chat_id', cardKey: msg.cardKey, ...encode(msg.content) };
+      break;
+    case 'send': {
+      const [receiveIdType, receiveId] = 'openId' in msg.to ? ['open_id', msg.to.openId] : ['chat_id', msg.to.chatId];
+      row = { ...base, kind: 'content' in msg && 'file' in msg.content ? 'file' : 'send', receiveId, receiveIdType, cardKey: msg.cardKey, ...encode(msg.content) };
+      break;
+    }
+    case 'patch':
+      row = { ...base, kind: 'patch', cardKey: msg.cardKey, msgType: 'interactive', content: JSON.stringify(msg.card) };
+      break;
+    case 'card_update':
+      row = { ...base, kind: 'card_update', messageId: msg.token, msgType: 'interactive', content: JSON.stringify(msg.card) };
+      break;
+  }
+  await tx.insert(outboxMessages).values(row).onConflictDoNothing();
+}
+
+export interface OutboxOptions {
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Feishu allows 5 messages/s per chat, shared by all bots in it (FEISHU.md §4.1). */
+  perChatPerSecond: number;
+  claimMs: number;
+}
+const defaults: OutboxOptions = { maxAttempts: 8, retryBaseMs: 1000, perChatPerSecond: 4, claimMs: 60_000 };
+
+type Row = typeof outboxMessages.$inferSelect;
+
+/**
+ * Drains the outbox: claims due rows, sends them in order, retries with backoff on 5xx and rate limits,
+ * and marks a row dead (visible in /系统 状态) after the last attempt — never drops it silently.
+ */
+export class OutboxSender {
+  private readonly opts: OutboxOptions;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly recentByChat = new Map<string, number[]>();
+  private stopped = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly api: FeishuApi,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    opts: Partial<OutboxOptions> = {},
+  ) {
+    this.opts = { ...defaults, ...opts };
+  }
+
+  /** Starts a drain if none is running; returns when the outbox has nothing due. */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.drainOnce()) > 0) {}
+        } while (this.again);
+      } catch (err) {
+        this.log.error('outbox drain failed', { err });
+      } finally {
+        this.running = null;
+        this.scheduleNext();
+      }
+    })();
+    return this.running;
+  }
+
+  /** Waits for the current drain (used by shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Returns how many rows it handled. */
+  async drainOnce(limit = 20): Promise<number> {
+    const now = this.clock.now();
+    const { db } = this.database;
+    const due = await db
+      .select({ id: outboxMessages.id })
+      .from(outboxMessages)
+      .where(
+        or(
+          and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, now)),
+          and(eq(outboxMessages.status, 'sending'), lte(outboxMessages.claimedUntil, now)),
+        ),
+      )
+      .orderBy(asc(outboxMessages.id))
+      .limit(limit);
+    if (due.length === 0) return 0;
+    // Claim row by row: another instance may be draining the same outbox.
+    const claimed = await db
+      .update(outboxMessages)
+      .set({ status: 'sending', claimedUntil: new Date(now.getTime() + this.opts.claimMs) })
+      .where(
+        and(
+          inArray(outboxMessages.id, due.map((d) => d.id)),
+          or(eq(outboxMessages.status, 'pending'), and(eq(outboxMessages.status, 'sending'), lte(outboxMessages.claimedUntil, now))),
+        ),
+      )
+      .returning();
+    claimed.sort((a, b) => a.id - b.id);
+    for (const row of claimed) await this.deliver(row);
+    return claimed.length;
+  }
+
+  private async deliver(row: Row): Promise<void> {
+    const { db } = this.database;
+    try {
+      await this.pace(row.receiveId ?? row.messageId ?? '');
+      const messageId = await this.perform(row);
+      if (messageId === undefined) return; // rescheduled (waiting for its card to be posted)
+      await db.batch([
+        db.update(outboxMessages).set({ status: 'sent', sentAt: this.clock.now(), resultMessageId: messageId || null, lastError: null }).where(eq(outboxMessages.id, row.id)),
+        ...(row.cardKey && messageId && (row.kind === 'send' || row.kind === 'reply')
+          ? [
+              db.insert(cardMessages)
+                .values({ cardKey: row.cardKey, messageId, sentAt: this.clock.now() })
+                .onConflictDoUpdate({ target: cardMessages.cardKey, set: { messageId, sentAt: this.clock.now() } }),
+            ]
+          : []),
+      ]);
+    } catch (e) {
+      const err = e instanceof FeishuError ? e : new FeishuError(-1, 0, (e as Error).message);
+      const attempts = row.attempts + 1;
+      const dead = !err.retryable || attempts >= this.opts.maxAttempts;
+      const delay = err.retryAfterMs ?? this.opts.retryBaseMs * 2 ** (attempts - 1);
+      await db
+        .update(outboxMessages)
+        .set({
+          status: dead ? 'dead' : 'pending',
+          attempts,
+          lastError: err.message.slice(0, 500),
+          nextAttemptAt: new Date(this.clock.now().getTime() + Math.max(delay, 0)),
+        })
+        .where(eq(outboxMessages.id, row.id));
+      (dead ? this.log.error : this.log.warn)(dead ? 'outbox message dead' : 'outbox retry', { outboxId: row.id, kind: row.kind, attempts, error: err.message });
+    }
+  }
+
+  /** Sends one row; returns the resulting message id ('' when none), or undefined when it must wait. */
+  private async perform(row: Row): Promise<string | undefined> {
+    switch (row.kind) {
+      case 'reply':
+        return (await this.api.reply(row.messageId!, row.msgType, row.content, row.uuid)).messageId;
+      case 'send':
+        return (await this.api.send(row.receiveIdType as 'open_id' | 'chat_id', row.receiveId!, row.msgType, row.content, row.uuid)).messageId;
+      case 'file': {
+        const file = JSON.parse(row.content) as { name: string; base64: string };
+        const { fileKey } = await this.api.uploadFile(file.name, Buffer.from(file.base64, 'base64'));
+        const content = JSON.stringify({ file_key: fileKey });
+        return (await this.api.send(row.receiveIdType as 'open_id' | 'chat_id', row.receiveId!, 'file', content, row.uuid)).messageId;
+      }
+      case 'card_update':
+        await this.api.cardUpdate(row.messageId!, JSON.parse(row.content));
+        return '';
+      case 'patch':
+        return this.patch(row);
+    }
+  }
+
+  private async patch(row: Row): Promise<string | undefined> {
+    const { db } = this.database;
+    const [live] = await db.select().from(cardMessages).where(eq(cardMessages.cardKey, row.cardKey!));
+    if (!live) {
+      // The card's own send is still queued (or failed): try again shortly, give up with the send.
+      const sendState = await db
+        .select({ status: outboxMessages.status })
+        .from(outboxMessages)
+        .where(and(eq(outboxMessages.cardKey, row.cardKey!), inArray(outboxMessages.kind, ['send', 'reply'])))
+        .orderBy(sql`${outboxMessages.id} desc`)
+        .limit(1);
+      if (sendState[0]?.status === 'pending' || sendState[0]?.status === 'sending') {
+        await db
+          .update(outboxMessages)
+          .set({ status: 'pending', nextAttemptAt: new Date(this.clock.now().getTime() + 200) })
+          .where(eq(outboxMessages.id, row.id));
+        return undefined;
+      }
+      return ''; // nothing to update: the card was never posted
+    }
+    try {
+      await this.api.patch(live.messageId, row.content);
+      return live.messageId;
+    } catch (e) {
+      if (!(e instanceof FeishuError) || !e.tooOldToUpdate) throw e;
+      // Past the 14-day window: post the card afresh where the old one is, and remember the new one.
+      const [origin] = await db
+        .select()
+        .from(outboxMessages)
+        .where(and(eq(outboxMessages.cardKey, row.cardKey!), inArray(outboxMessages.kind, ['send', 'reply'])))
+        .orderBy(asc(outboxMessages.id))
+        .limit(1);
+      if (!origin?.receiveId) throw e;
+      const { messageId } = await this.api.send(origin.receiveIdType as 'open_id' | 'chat_id', origin.receiveId, 'interactive', row.content, `${row.uuid}:re`.slice(0, 50));
+      await db.update(cardMessages).set({ messageId, sentAt: this.clock.now() }).where(eq(cardMessages.cardKey, row.cardKey!));
+      return messageId;
+    }
+  }
+
+  /** Keeps each chat under Feishu's per-chat rate (the shared 5 QPS). */
+  private async pace(chat: string): Promise<void> {
+    const windowMs = 1000;
+    const recent = (this.recentByChat.get(chat) ?? []).filter((t) => Date.now() - t < windowMs);
+    if (recent.length >= this.opts.perChatPerSecond) {
+      await new Promise((r) => setTimeout(r, windowMs - (Date.now() - recent[0]!)));
+    }
+    recent.push(Date.now());
+    this.recentByChat.set(chat, recent.slice(-this.opts.perChatPerSecond));
+    if (this.recentByChat.size > 10_000) this.recentByChat.clear();
+  }
+
+  /** Wakes up for the next retry; the periodic poll is the safety net. */
+  private async scheduleNext(): Promise<void> {
+    if (this.stopped) return;
+    const { db } = this.database;
+    const [next] = await db
+      .select({ at: outboxMessages.nextAttemptAt })
+      .from(outboxMessages)
+      .where(eq(outboxMessages.status, 'pending'))
+      .orderBy(asc(outboxMessages.nextAttemptAt))
+      .limit(1)
+      .catch(() => []);
+    if (!next) return;
+    if (this.timer) clearTimeout(this.timer);
+    const wait = Math.max(0, next.at.getTime() - this.clock.now().getTime());
+    this.timer = setTimeout(() => void this.kick(), Math.min(wait, 60_000));
+    this.timer.unref?.();
+  }
+}
