@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): Hono {
   const { services, bot } = deps;
   const { config, database, clock, log } = services;
   const app = new Hono();
-  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) });
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413, { connection: 'close' }) });
 
   app.get('/healthz', (c) => (deps.ready() ? c.json({ ok: true }) : c.json({ ok: false }, 503)));
 

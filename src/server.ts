@@ -1,0 +1,97 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, parseConfig, type Config } from './config';
+import { createRuntime, type Runtime, type RuntimeOptions } from './deps';
+import { createLocalFeishu, localEnv } from './local/local-mode';
+import { runJob } from './platform/jobs/runner';
+import { createLogger } from './platform/logger';
+import { ShiftableClock, systemClock } from './platform/clock';
+
+/**
+ * Node entry: one HTTP server (events, cards, health; in local mode also the fake Open API and
+ * the simulator), node-cron for the jobs, and a graceful stop on SIGTERM.
+ */
+export async function startServer(env: Record<string, string | undefined> = process.env, opts: Omit<RuntimeOptions, 'clock'> = {}) {
+  let config: Config = parseConfig(env);
+  const log = createLogger(config.LOG_LEVEL);
+  const local = config.FEISHU_MODE === 'local' ? createLocalFeishu() : undefined;
+  const clock = local ? new ShiftableClock() : systemClock;
+  let runtime: Runtime;
+
+  // Phase 1 serves only the fake Open API (local mode): the runtime reads the bot's identity through it.
+  const starting = new Hono();
+  if (local) starting.route('/', local.app);
+  starting.all('*', (c) => c.json({ ok: false, starting: true }, 503));
+  let handle: (req: Request) => Response | Promise<Response> = starting.fetch;
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: (req) => handle(req), port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (local) {
+    config = parseConfig({ ...env, ...localEnv(port) });
+    local.state.now = () => clock.now().getTime();
+  }
+
+  runtime = await createRuntime(config, { log, ...opts, clock });
+  const app = new Hono();
+  if (local) {
+    app.route('/', local.app);
+    // Loaded only in local mode: production servers carry no simulator code path.
+    const { createSimulator } = await import('./local/simulator');
+    app.route('/', await createSimulator({ runtime, fake: local.state, clock: clock as ShiftableClock }));
+  }
+  app.route('/', runtime.app);
+  handle = app.fetch;
+  await runtime.drain();
+
+  const rt = runtime;
+  const tasks: ScheduledTask[] = [];
+  if (config.CRON_ENABLED) {
+    for (const job of rt.bot.jobs.values()) {
+      tasks.push(
+        schedule(job.schedule, async () => {
+          await runJob(rt.services, job, rt.services.clock.now()).catch(() => undefined);
+          await rt.outbox.kick();
+        }, { timezone: config.BUSINESS_TZ, name: job.name, noOverlap: true }),
+      );
+    }
+  }
+  // Safety net: retries whose timer was lost, events acked by another instance.
+  const poll = setInterval(() => void rt.inbox.kick().then(() => rt.outbox.kick()), 5000);
+  poll.unref();
+
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  log.info('salesdesk started', { url, mode: config.FEISHU_MODE, database: config.DATABASE_URL.replace(/\/\/.*@/, '//***@'), jobs: rt.bot.jobs.size, cron: config.CRON_ENABLED });
+  if (local) console.log(`\n  Salesdesk 本地模式 / local mode: open ${url}/ in your browser\n`);
+
+  async function stop(): Promise<void> {
+    clearInterval(poll);
+    for (const t of tasks) await t.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rt.close();
+  }
+  return { url, port, runtime: rt, stop, local };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  startServer().then(
+    ({ stop }) => {
+      let stopping = false;
+      const onSignal = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.error(`${sig}: finishing in-flight work…`);
+        stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+    },
+    (err) => {
+      console.error(err instanceof ConfigError ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
