@@ -105,6 +105,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   }
   await refreshBotIdentity();
   await inbox.recover();
+  await outbox.recover();
 
   return {
     services,

@@ -81,6 +81,15 @@ export class OutboxSender {
     this.opts = { ...defaults, ...opts };
   }
 
+  /**
+   * At start-up: an embedded database has one owner, so rows a crashed run was sending are ours
+   * again now. Re-sending is safe: the uuid makes Feishu return the message it already posted.
+   */
+  async recover(): Promise<void> {
+    if (!this.database.isLocalFile) return;
+    await this.database.db.update(outboxMessages).set({ status: 'pending', claimedUntil: null }).where(eq(outboxMessages.status, 'sending'));
+  }
+
   /** Starts a drain if none is running; returns when the outbox has nothing due. */
   kick(): Promise<void> {
     if (this.stopped) return Promise.resolve();

@@ -93,3 +93,44 @@ CREATE TABLE `users` (
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE TABLE `deadlines` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`subject_type` text NOT NULL,
+	`subject_id` text NOT NULL,
+	`step` text NOT NULL,
+	`label` text NOT NULL,
+	`owner_open_id` text,
+	`owner_role` text,
+	`anchor_at` integer NOT NULL,
+	`target_at` integer,
+	`limit_at` integer,
+	`remind_at` integer NOT NULL,
+	`clock` text NOT NULL,
+	`urgent` integer DEFAULT false NOT NULL,
+	`status` text DEFAULT 'open' NOT NULL,
+	`paused_at` integer,
+	`paused_ms` integer DEFAULT 0 NOT NULL,
+	`pause_reason` text,
+	`met_at` integer,
+	`met_delta_ms` integer,
+	`breached_at` integer,
+	`closed_at` integer,
+	`next_action_at` integer,
+	`created_at` integer NOT NULL,
+	`version` integer DEFAULT 1 NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `deadlines_next_action_idx` ON `deadlines` (`next_action_at`);--> statement-breakpoint
+CREATE INDEX `deadlines_subject_idx` ON `deadlines` (`subject_type`,`subject_id`,`status`);--> statement-breakpoint
+CREATE INDEX `deadlines_owner_idx` ON `deadlines` (`owner_open_id`,`status`);--> statement-breakpoint
+CREATE INDEX `deadlines_role_idx` ON `deadlines` (`owner_role`,`status`);--> statement-breakpoint
+CREATE TABLE `reminder_ledger` (
+	`key` text PRIMARY KEY NOT NULL,
+	`deadline_id` integer,
+	`kind` text NOT NULL,
+	`recipient` text NOT NULL,
+	`sent_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `reminder_ledger_deadline_idx` ON `reminder_ledger` (`deadline_id`);
