@@ -5,7 +5,7 @@ import type { Tx } from './platform/db/client';
 import { Refusal } from './platform/errors';
 import type { Inbound } from './platform/feishu/inbound';
 import type { JobDef } from './platform/jobs/job';
-import type { ModuleDef } from './platform/module';
+import { collectRegistry, type ModuleDef } from './platform/module';
 import type { CardActionResult } from './platform/router/command';
 import { helpCommand } from './platform/router/help';
 import { CardActionRegistry, CommandRegistry } from './platform/router/registry';
@@ -38,6 +38,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
     jobs.set(job.name, job);
   }
   const menu = new Map(modules.flatMap((m) => Object.entries(m.menu ?? {})));
+  services.registry = collectRegistry(modules);
   const tz = services.config.BUSINESS_TZ;
 
   const allowed = (roles: ReadonlyArray<string> | undefined, ctx: BotContext) =>

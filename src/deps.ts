@@ -11,6 +11,7 @@ import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
 import { envelopeV2 } from './platform/feishu/envelope';
 import { normalizeEvent } from './platform/feishu/inbound';
 import { InboxProcessor, InboxWriter } from './platform/feishu/inbox';
+import { createIngest, type Ingest } from './platform/feishu/ingest';
 import { OutboxSender, type OutboxOptions } from './platform/feishu/outbox';
 import { createLogger, type Logger } from './platform/logger';
 import type { ModuleDef } from './platform/module';
@@ -32,6 +33,8 @@ export interface Runtime {
   bot: Bot;
   api: FeishuApi;
   app: ReturnType<typeof createApp>;
+  /** The same entry the webhook routes use, for the long-connection client. */
+  ingest: Ingest;
   inbox: InboxProcessor;
   outbox: OutboxSender;
   /** Processes what is pending (after a crash, or on a Workers cron tick) and waits for the outbox. */
@@ -87,13 +90,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     }
   }
 
-  const app = createApp({
+  const ingest = createIngest({
     services,
     bot,
     inbox: new InboxWriter(database),
     afterAck: () => background(Promise.all([inbox.kick().then(resolveNames), outbox.kick()])),
-    ready: () => true,
   });
+  const app = createApp({ services, ingest, ready: () => true });
 
   // The bot's own open_id tells its mentions apart; without it, group commands would be ignored.
   async function refreshBotIdentity(): Promise<void> {
@@ -112,6 +115,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     bot,
     api,
     app,
+    ingest,
     inbox,
     outbox,
     async drain() {

@@ -6,6 +6,7 @@ import { ConfigError, parseConfig, type Config } from './config';
 import { createRuntime, type Runtime, type RuntimeOptions } from './deps';
 import { createLocalFeishu, localEnv } from './local/local-mode';
 import { runJob } from './platform/jobs/runner';
+import { startLongConnection } from './platform/feishu/long-connection';
 import { createLogger } from './platform/logger';
 import { ShiftableClock, systemClock } from './platform/clock';
 
@@ -48,6 +49,10 @@ export async function startServer(env: Record<string, string | undefined> = proc
   await runtime.drain();
 
   const rt = runtime;
+  const longConnection =
+    config.FEISHU_MODE === 'ws'
+      ? startLongConnection({ appId: config.FEISHU_APP_ID!, appSecret: config.FEISHU_APP_SECRET!, baseUrl: config.FEISHU_BASE_URL, ingest: rt.ingest, clock, log })
+      : undefined;
   const tasks: ScheduledTask[] = [];
   if (config.CRON_ENABLED) {
     for (const job of rt.bot.jobs.values()) {
@@ -69,6 +74,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
   async function stop(): Promise<void> {
     clearInterval(poll);
+    longConnection?.close();
     for (const t of tasks) await t.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await rt.close();

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Clock } from './clock';
 import type { Database, Tx } from './db/client';
 import type { Logger } from './logger';
+import type { ModuleRegistry } from './module';
 import type { Content, Outgoing } from './feishu/outbox';
 import type { Role } from './roles';
 import type { CalendarConfig } from './sla/calendar';
@@ -15,6 +16,8 @@ export interface Services {
   calendar: CalendarConfig;
   /** The bot's own open_id (from /bot/v3/info), to tell its mentions and messages apart. */
   botOpenId: () => string | undefined;
+  /** Subjects and nudge providers declared by modules; set by createBot (optional for hand-built Services in tests). */
+  registry?: ModuleRegistry;
 }
 
 export interface Actor {

@@ -25,7 +25,7 @@ describe('faults in the Open API', () => {
 
   it('delivers every reply exactly once while 30 % of calls fail', async () => {
     h.fake.setFailureRate(0.3, ['server_error', 'rate_limit', 'frequency_limit'], 7);
-    const sent = [];
+    const sent: string[] = [];
     for (let i = 0; i < 60; i++) {
       const from = i % 2 ? PEOPLE.li : PEOPLE.zhang;
       const { messageId } = await h.say(from, '/我');

@@ -1,0 +1,188 @@
+/**
+ * The deadline service: opens clocks from workflow rules, closes them (met with how early or late,
+ * or cancelled), pauses and resumes them. Every function runs inside the caller's transaction.
+ */
+import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Tx } from '../db/client';
+import type { DeadlineRule } from '../workflow/workflow';
+import { elapsedMs, type CalendarConfig } from './calendar';
+import { dueTimes, shiftAfterPause } from './due';
+import { deadlines, type DeadlineRow } from './sla.schema';
+
+export interface SubjectRef {
+  subjectType: string;
+  subjectId: string | number;
+}
+
+/** Statuses of a clock that still runs (or may run again). */
+export const LIVE: Array<DeadlineRow['status']> = ['open', 'breached', 'paused'];
+
+const ofSubject = (s: SubjectRef, steps?: readonly string[]) =>
+  and(
+    eq(deadlines.subjectType, s.subjectType),
+    eq(deadlines.subjectId, String(s.subjectId)),
+    steps ? inArray(deadlines.step, [...steps]) : undefined,
+  );
+
+/** The time a deadline is measured against: its target, or its hard limit when it has none. */
+export const dueAt = (d: Pick<DeadlineRow, 'targetAt' | 'limitAt'>): Date => (d.targetAt ?? d.limitAt)!;
+
+export interface OpenInput extends SubjectRef {
+  rule: DeadlineRule;
+  /** The record's owner; required for rules owned by 'owner'. */
+  ownerOpenId?: string | null;
+  anchorAt: Date;
+  /** Anchor of the hard limit when the rule names `limitAnchor`. */
+  limitAnchorAt?: Date;
+  now: Date;
+}
+
+/**
+ * Starts the clock of one rule. A live clock of the same subject and step is replaced (cancelled),
+ * so re-entering a state never leaves two reminders running for one step.
+ */
+export async function openDeadline(tx: Tx, cal: CalendarConfig, input: OpenInput): Promise<DeadlineRow> {
+  const { rule, now } = input;
+  const byOwner = rule.owner === 'owner';
+  if (byOwner && !input.ownerOpenId) throw new Error(`deadline "${rule.step}" of ${input.subjectType} ${input.subjectId} belongs to the record's owner, but no ownerOpenId was given`);
+  const due = dueTimes(rule, input.anchorAt, cal, now, input.limitAnchorAt ?? input.anchorAt);
+  await closeLive(tx, ofSubject(input, [rule.step]), now, 'cancelled');
+  const [row] = await tx
+    .insert(deadlines)
+    .values({
+      subjectType: input.subjectType,
+      subjectId: String(input.subjectId),
+      step: rule.step,
+      label: rule.label,
+      ownerOpenId: byOwner ? input.ownerOpenId! : null,
+      ownerRole: byOwner ? null : rule.owner,
+      anchorAt: input.anchorAt,
+      targetAt: due.targetAt,
+      limitAt: due.limitAt,
+      remindAt: due.remindAt,
+      clock: rule.clock,
+      urgent: rule.urgent ?? false,
+      status: 'open',
+      nextActionAt: due.remindAt,
+      createdAt: now,
+    })
+    .returning();
+  return row!;
+}
+
+async function closeLive(tx: Tx, where: SQL | undefined, now: Date, status: 'cancelled'): Promise<number> {
+  const rows = await tx
+    .update(deadlines)
+    .set({ status, closedAt: now, nextActionAt: null, version: sql`${deadlines.version} + 1` })
+    .where(and(where, inArray(deadlines.status, LIVE)))
+    .returning({ id: deadlines.id });
+  return rows.length;
+}
+
+/**
+ * Marks the subject's live clocks (all, or these steps) as met and records how early (negative)
+ * or late they were, on the rule's own clock, against the target — or the limit when there is none.
+ */
+export async function meetDeadlines(tx: Tx, cal: CalendarConfig, subject: SubjectRef, opts: { steps?: readonly string[]; now: Date }): Promise<DeadlineRow[]> {
+  const live = await tx.select().from(deadlines).where(and(ofSubject(subject, opts.steps), inArray(deadlines.status, LIVE)));
+  const out: DeadlineRow[] = [];
+  for (const d of live) {
+    const [row] = await tx
+      .update(deadlines)
+      .set({
+        status: 'met',
+        metAt: opts.now,
+        metDeltaMs: elapsedMs(dueAt(d), opts.now, d.clock, cal),
+        closedAt: opts.now,
+        nextActionAt: null,
+        version: sql`${deadlines.version} + 1`,
+      })
+      .where(and(eq(deadlines.id, d.id), eq(deadlines.version, d.version)))
+      .returning();
+    if (row) out.push(row);
+  }
+  return out;
+}
+
+/** Stops the subject's live clocks (all, or these steps) without counting them as met. */
+export function cancelDeadlines(tx: Tx, subject: SubjectRef, opts: { steps?: readonly string[]; now: Date }): Promise<number> {
+  return closeLive(tx, ofSubject(subject, opts.steps), opts.now, 'cancelled');
+}
+
+/** Stops an open clock (e.g. waiting for the customer); nothing is reminded while paused. */
+export async function pauseDeadline(tx: Tx, opts: { id: number; reason: string; now: Date }): Promise<DeadlineRow | undefined> {
+  const [row] = await tx
+    .update(deadlines)
+    .set({ status: 'paused', pausedAt: opts.now, pauseReason: opts.reason, nextActionAt: null, version: sql`${deadlines.version} + 1` })
+    .where(and(eq(deadlines.id, opts.id), eq(deadlines.status, 'open')))
+    .returning();
+  return row;
+}
+
+/**
+ * Restarts a paused clock. Paused time does not count: target, limit and reminder move by the time
+ * that was left on the rule's clock when it paused. A reminder already passed stays passed.
+ */
+export async function resumeDeadline(tx: Tx, cal: CalendarConfig, opts: { id: number; now: Date }): Promise<DeadlineRow | undefined> {
+  const [d] = await tx.select().from(deadlines).where(and(eq(deadlines.id, opts.id), eq(deadlines.status, 'paused')));
+  if (!d?.pausedAt) return undefined;
+  const shift = (at: Date | null) => shiftAfterPause(at, d.pausedAt!, opts.now, d.clock, cal);
+  const targetAt = shift(d.targetAt);
+  const limitAt = shift(d.limitAt);
+  const remindAt = shift(d.remindAt)!;
+  const reminderPending = d.remindAt.getTime() > d.pausedAt.getTime();
+  const [row] = await tx
+    .update(deadlines)
+    .set({
+      status: 'open',
+      targetAt,
+      limitAt,
+      remindAt,
+      pausedAt: null,
+      pausedMs: d.pausedMs + Math.max(0, elapsedMs(d.pausedAt, opts.now, d.clock, cal)),
+      nextActionAt: reminderPending ? remindAt : limitAt,
+      version: sql`${deadlines.version} + 1`,
+    })
+    .where(and(eq(deadlines.id, d.id), eq(deadlines.version, d.version)))
+    .returning();
+  return row;
+}
+
+/** Pauses every open clock of a subject (the record went on hold). */
+export async function pauseSubject(tx: Tx, subject: SubjectRef, opts: { reason: string; now: Date }): Promise<number> {
+  const open = await tx.select({ id: deadlines.id }).from(deadlines).where(and(ofSubject(subject), eq(deadlines.status, 'open')));
+  for (const { id } of open) await pauseDeadline(tx, { id, ...opts });
+  return open.length;
+}
+
+/** Resumes every paused clock of a subject. */
+export async function resumeSubject(tx: Tx, cal: CalendarConfig, subject: SubjectRef, opts: { now: Date }): Promise<number> {
+  const paused = await tx.select({ id: deadlines.id }).from(deadlines).where(and(ofSubject(subject), eq(deadlines.status, 'paused')));
+  for (const { id } of paused) await resumeDeadline(tx, cal, { id, ...opts });
+  return paused.length;
+}
+
+/** Moves the next reminder of a live clock (延后); the target and limit stay where they are. */
+export async function snoozeDeadline(tx: Tx, opts: { id: number; version: number; until: Date }): Promise<DeadlineRow | undefined> {
+  const [row] = await tx
+    .update(deadlines)
+    .set({ nextActionAt: opts.until, version: sql`${deadlines.version} + 1` })
+    .where(and(eq(deadlines.id, opts.id), eq(deadlines.version, opts.version), inArray(deadlines.status, ['open', 'breached'])))
+    .returning();
+  return row;
+}
+
+/** A person's live clocks — their own and, with `role`, those owned by their role — soonest first. */
+export function openDeadlinesFor(tx: Tx, openId: string, role?: string | null): Promise<DeadlineRow[]> {
+  const mine = role ? or(eq(deadlines.ownerOpenId, openId), and(isNull(deadlines.ownerOpenId), eq(deadlines.ownerRole, role))) : eq(deadlines.ownerOpenId, openId);
+  return tx
+    .select()
+    .from(deadlines)
+    .where(and(mine, inArray(deadlines.status, LIVE)))
+    .orderBy(asc(sql`coalesce(${deadlines.targetAt}, ${deadlines.limitAt})`), asc(deadlines.id));
+}
+
+/** A subject's deadlines, newest first (for a record's card). */
+export function deadlinesOf(tx: Tx, subject: SubjectRef): Promise<DeadlineRow[]> {
+  return tx.select().from(deadlines).where(ofSubject(subject)).orderBy(sql`${deadlines.id} desc`);
+}
