@@ -30,6 +30,16 @@ export async function teamChatId(tx: Tx): Promise<string | undefined> {
   return row?.chatId;
 }
 
+/** Everyone bound to a role (e.g. every supervisor gets an approval card). */
+export async function usersWithRole(tx: Tx, role: Role): Promise<Array<{ openId: string; name: string | null }>> {
+  return tx.select({ openId: users.openId, name: users.name }).from(users).where(eq(users.role, role));
+}
+
+export async function userName(tx: Tx, openId: string): Promise<string> {
+  const [row] = await tx.select({ name: users.name }).from(users).where(eq(users.openId, openId));
+  return row?.name ?? openId;
+}
+
 export async function writeAudit(tx: Tx, actor: string | null, at: Date, e: AuditEntry): Promise<void> {
   await tx.insert(auditLog).values({
     at,

@@ -127,3 +127,9 @@ export const settings = sqliteTable('settings', {
   value: json<unknown>('value').notNull(),
   updatedAt: ms('updated_at').notNull().default(sql`(unixepoch() * 1000)`),
 });
+
+/** Human-facing record numbers (DD-20261204-001): one counter per prefix and day. */
+export const counters = sqliteTable('counters', {
+  key: text('key').primaryKey(),
+  value: integer('value').notNull(),
+});

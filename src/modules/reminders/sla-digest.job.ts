@@ -1,0 +1,95 @@
+/**
+ * Daily digest (09:00 on working days): one card per person — overdue, due today, due this week;
+ * supervisors also get the team view. Nobody with nothing gets a card. Exactly once per person and
+ * day through the reminder ledger, whichever minute or process runs it.
+ */
+import { and, inArray, lt, sql } from 'drizzle-orm';
+import type { Services } from '../../platform/context';
+import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
+import { defineJob, type JobSummary } from '../../platform/jobs/job';
+import { isWorkingDay } from '../../platform/sla/calendar';
+import { dueAt } from '../../platform/sla/deadlines';
+import { claimLedger } from '../../platform/sla/ledger';
+import { People } from '../../platform/sla/people';
+import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
+import { addDays, dayKey, startOfDay, weekdayOf } from '../../platform/time';
+import { itemLine, listCard } from './reminders.cards';
+
+type Bucket = 'overdue' | 'today' | 'week';
+const BUCKETS: Array<[Bucket, string]> = [
+  ['overdue', '已超时'],
+  ['today', '今天到期'],
+  ['week', '本周到期'],
+];
+/** Team-view detail lines for supervisors. */
+const TEAM_DETAIL = 10;
+
+export async function digest(services: Services, now: Date): Promise<JobSummary> {
+  const tz = services.config.BUSINESS_TZ;
+  const today = dayKey(now, tz);
+  if (!isWorkingDay(today, services.calendar)) return { skipped: '非工作日', cards: 0 };
+  const { db } = services.database;
+  const tomorrow = startOfDay(addDays(today, 1), tz);
+  const weekEnd = startOfDay(addDays(today, 8 - weekdayOf(today)), tz);
+  const rows = await db
+    .select()
+    .from(deadlines)
+    .where(and(inArray(deadlines.status, ['open', 'breached']), lt(sql`coalesce(${deadlines.targetAt}, ${deadlines.limitAt})`, weekEnd.getTime())));
+  const people = await People.load(db, services.config.DEFAULT_ROLE);
+  const bucketOf = (d: DeadlineRow): Bucket => (dueAt(d) < now ? 'overdue' : dueAt(d) < tomorrow ? 'today' : 'week');
+
+  const byPerson = new Map<string, Record<Bucket, DeadlineRow[]>>();
+  for (const d of rows.sort((a, b) => dueAt(a).getTime() - dueAt(b).getTime())) {
+    for (const o of people.owners(d)) {
+      const mine = byPerson.get(o) ?? { overdue: [], today: [], week: [] };
+      mine[bucketOf(d)].push(d);
+      byPerson.set(o, mine);
+    }
+  }
+  const teamView = teamLines(services, now, byPerson, people);
+  const supervisors = teamView.length ? people.withRole('supervisor') : [];
+
+  let cards = 0;
+  for (const openId of new Set([...byPerson.keys(), ...supervisors])) {
+    const mine = byPerson.get(openId) ?? { overdue: [], today: [], week: [] };
+    const isSupervisor = supervisors.includes(openId);
+    const sections = BUCKETS.map(([b, title]) => ({ title, items: mine[b].map((d) => ({ d })) }));
+    const counts = BUCKETS.map(([b, t]) => `${t} ${mine[b].length}`).join(' · ');
+    const card = listCard(services, now, {
+      title: `今日待办 · Daily digest ${today}`,
+      template: mine.overdue.length ? 'red' : 'blue',
+      subtitle: counts,
+      lead: sections.some((s) => s.items.length) ? [] : ['我的待办：无'],
+      sections,
+      tail: isSupervisor ? teamView : [],
+      buttons: false,
+    });
+    await db.transaction(async (tx) => {
+      const won = await claimLedger(tx, [{ key: `digest:${today}:${openId}`, deadlineId: null, kind: 'digest', recipient: openId }], now);
+      if (won.size === 0) return;
+      await enqueue(tx, { kind: 'send', to: { openId }, content: { card } }, idempotencyKey('sla.digest', today, openId), services.clock.now());
+      cards++;
+    });
+  }
+  return { deadlines: rows.length, people: byPerson.size, cards };
+}
+
+/** Supervisors' team view: counts per person, worst first, then the overdue items themselves. */
+function teamLines(services: Services, now: Date, byPerson: Map<string, Record<Bucket, DeadlineRow[]>>, people: People): string[] {
+  if (byPerson.size === 0) return [];
+  const ranked = [...byPerson.entries()].sort((a, b) => b[1].overdue.length - a[1].overdue.length || b[1].today.length - a[1].today.length);
+  const counts = ranked.map(([o, m]) => `• ${people.name(o)}：${BUCKETS.map(([b, t]) => `${t} ${m[b].length}`).join(' · ')}`);
+  const overdue = new Map<number, { d: DeadlineRow; owners: string[] }>();
+  for (const [o, m] of ranked) for (const d of m.overdue) overdue.set(d.id, { d, owners: [...(overdue.get(d.id)?.owners ?? []), people.name(o)] });
+  const detail = [...overdue.values()].slice(0, TEAM_DETAIL).map(({ d, owners }) => itemLine(services, d, now, owners.join('、')));
+  const more = overdue.size > TEAM_DETAIL ? [`…还有 ${overdue.size - TEAM_DETAIL} 项超时。`] : [];
+  return [`**团队视图（${byPerson.size} 人）**\n${counts.join('\n')}`, ...(detail.length ? [`**团队超时明细**\n${[...detail, ...more].join('\n')}`] : [])];
+}
+
+export const slaDigestJob = defineJob({
+  name: 'sla.digest',
+  // Every day at 09:00, skipping non-working days per the calendar, so 调休 make-up Saturdays get one too.
+  schedule: '0 9 * * *',
+  description: '每日待办汇总（工作日 09:00）。Daily digest on working days.',
+  run: ({ services, now }) => digest(services, now),
+});
