@@ -6,6 +6,7 @@ import { modules as defaultModules } from './modules';
 import { systemClock, type Clock } from './platform/clock';
 import type { Services } from './platform/context';
 import { openDatabase, type Database } from './platform/db/client';
+import { withWriteLock, writeTransaction } from './platform/db/write-lock';
 import { inboxEvents, users } from './platform/db/core.schema';
 import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
 import { envelopeV2 } from './platform/feishu/envelope';
@@ -60,18 +61,18 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const env = envelopeV2.parse(JSON.parse(row.payload));
     const ev = normalizeEvent(env, row.receivedAt, botOpenId);
     if (ev.kind === 'ignored' || ev.kind === 'card_action') {
-      await database.db.update(inboxEvents).set({ status: 'done', processedAt: clock.now() }).where(eq(inboxEvents.eventId, row.eventId));
+      await withWriteLock(() => database.db.update(inboxEvents).set({ status: 'done', processedAt: clock.now() }).where(eq(inboxEvents.eventId, row.eventId)));
       return;
     }
     const markDone = (error?: string) => ({ status: error ? ('failed' as const) : ('done' as const), processedAt: clock.now(), error: error ?? null, attempts: row.attempts + 1 });
     try {
       // The handler's changes, its outgoing messages and "done" commit together: a crash redoes all or nothing.
-      await database.db.transaction(async (tx) => {
+      await writeTransaction(database.db, async (tx) => {
         await bot.handle(ev, tx);
         await tx.update(inboxEvents).set(markDone()).where(eq(inboxEvents.eventId, row.eventId));
       });
     } catch (err) {
-      await database.db.transaction(async (tx) => {
+      await writeTransaction(database.db, async (tx) => {
         await bot.answerFailure(ev, tx, err);
         await tx.update(inboxEvents).set(markDone(err instanceof Refusal ? undefined : String((err as Error)?.stack ?? err).slice(0, 2000))).where(eq(inboxEvents.eventId, row.eventId));
       });
@@ -86,7 +87,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const missing = await database.db.select({ openId: users.openId }).from(users).where(and(isNull(users.name), isNull(users.nameFetchedAt))).limit(10);
     for (const { openId } of missing) {
       const name = await api.userName(openId);
-      await database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId));
+      await withWriteLock(() => database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId)));
     }
   }
 

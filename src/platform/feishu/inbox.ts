@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lte, or } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client';
+import { withWriteLock } from '../db/write-lock';
 import { inboxEvents } from '../db/core.schema';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
@@ -41,10 +42,10 @@ export class InboxWriter {
       const batch = this.queue.splice(0, MAX_ROWS_PER_STATEMENT);
       try {
         const placeholders = batch.map(() => `(${Array(COLUMNS).fill('?').join(',')})`).join(',');
-        await this.database.client.execute({
+        await withWriteLock(() => this.database.client.execute({
           sql: `INSERT OR IGNORE INTO inbox_events (event_id, event_type, dedupe_key, payload, received_at) VALUES ${placeholders}`,
           args: batch.flatMap(({ row }) => [row.eventId, row.eventType, row.dedupeKey, row.payload, row.receivedAt.getTime()]),
-        });
+        }));
         for (const b of batch) b.done();
       } catch (e) {
         for (const b of batch) b.fail(e);
@@ -78,7 +79,7 @@ export class InboxProcessor {
   /** At start-up: an embedded database has one owner, so rows a crashed run had claimed are ours again. */
   async recover(): Promise<void> {
     if (!this.database.isLocalFile) return;
-    await this.database.db.update(inboxEvents).set({ status: 'pending', claimedBy: null, claimedUntil: null }).where(eq(inboxEvents.status, 'processing'));
+    await withWriteLock(() => this.database.db.update(inboxEvents).set({ status: 'pending', claimedBy: null, claimedUntil: null }).where(eq(inboxEvents.status, 'processing')));
   }
 
   kick(): Promise<void> {
@@ -120,7 +121,7 @@ export class InboxProcessor {
       .orderBy(asc(inboxEvents.receivedAt))
       .limit(limit);
     if (candidates.length === 0) return 0;
-    const claimed = await db
+    const claimed = await withWriteLock(() => db
       .update(inboxEvents)
       .set({ status: 'processing', claimedBy: this.instanceId, claimedUntil: new Date(now.getTime() + this.leaseMs) })
       .where(
@@ -129,7 +130,7 @@ export class InboxProcessor {
           or(eq(inboxEvents.status, 'pending'), and(eq(inboxEvents.status, 'processing'), lte(inboxEvents.claimedUntil, now))),
         ),
       )
-      .returning();
+      .returning());
     claimed.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
     for (const row of claimed) {
       if (this.stopped) break;

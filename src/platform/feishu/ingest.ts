@@ -1,6 +1,7 @@
 import type { Bot } from '../../bot';
 import type { Services } from '../context';
 import { inboxEvents } from '../db/core.schema';
+import { writeTransaction } from '../db/write-lock';
 import { Refusal } from '../errors';
 import type { CardActionResult } from '../router/command';
 import { safeEqual } from './crypto';
@@ -33,7 +34,7 @@ export function createIngest(deps: IngestDeps) {
     const elog = log.child({ eventId: ev.eventId, eventType: 'card.action.trigger' });
     let result: CardActionResult;
     try {
-      result = await database.db.transaction(async (tx) => {
+      result = await writeTransaction(database.db, async (tx) => {
         // Feishu may deliver a click twice: the event id is claimed in the same transaction as its effect.
         const fresh = await tx
           .insert(inboxEvents)
@@ -45,7 +46,7 @@ export function createIngest(deps: IngestDeps) {
       });
       elog.info('event', { outcome: 'ok', ms: Date.now() - started });
     } catch (err) {
-      result = await database.db.transaction((tx) => bot.answerFailure(ev, tx, err));
+      result = await writeTransaction(database.db, (tx) => bot.answerFailure(ev, tx, err));
       elog[err instanceof Refusal ? 'info' : 'error']('event', { outcome: err instanceof Refusal ? 'refused' : 'error', ms: Date.now() - started, err });
     }
     deps.afterAck();

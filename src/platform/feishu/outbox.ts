@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client';
+import { withWriteLock } from '../db/write-lock';
 import { cardMessages, outboxMessages } from '../db/core.schema';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
@@ -87,7 +88,7 @@ export class OutboxSender {
    */
   async recover(): Promise<void> {
     if (!this.database.isLocalFile) return;
-    await this.database.db.update(outboxMessages).set({ status: 'pending', claimedUntil: null }).where(eq(outboxMessages.status, 'sending'));
+    await withWriteLock(() => this.database.db.update(outboxMessages).set({ status: 'pending', claimedUntil: null }).where(eq(outboxMessages.status, 'sending')));
   }
 
   /** Starts a drain if none is running; returns when the outbox has nothing due. */
@@ -140,7 +141,7 @@ export class OutboxSender {
       .limit(limit);
     if (due.length === 0) return 0;
     // Claim row by row: another instance may be draining the same outbox.
-    const claimed = await db
+    const claimed = await withWriteLock(() => db
       .update(outboxMessages)
       .set({ status: 'sending', claimedUntil: new Date(now.getTime() + this.opts.claimMs) })
       .where(
@@ -149,7 +150,7 @@ export class OutboxSender {
           or(eq(outboxMessages.status, 'pending'), and(eq(outboxMessages.status, 'sending'), lte(outboxMessages.claimedUntil, now))),
         ),
       )
-      .returning();
+      .returning());
     claimed.sort((a, b) => a.id - b.id);
     for (const row of claimed) await this.deliver(row);
     return claimed.length;
@@ -161,7 +162,7 @@ export class OutboxSender {
       await this.pace(row.receiveId ?? row.messageId ?? '');
       const messageId = await this.perform(row);
       if (messageId === undefined) return; // rescheduled (waiting for its card to be posted)
-      await db.batch([
+      await withWriteLock(() => db.batch([
         db.update(outboxMessages).set({ status: 'sent', sentAt: this.clock.now(), resultMessageId: messageId || null, lastError: null }).where(eq(outboxMessages.id, row.id)),
         ...(row.cardKey && messageId && (row.kind === 'send' || row.kind === 'reply')
           ? [
@@ -170,13 +171,13 @@ export class OutboxSender {
                 .onConflictDoUpdate({ target: cardMessages.cardKey, set: { messageId, sentAt: this.clock.now() } }),
             ]
           : []),
-      ]);
+      ]));
     } catch (e) {
       const err = e instanceof FeishuError ? e : new FeishuError(-1, 0, (e as Error).message);
       const attempts = row.attempts + 1;
       const dead = !err.retryable || attempts >= this.opts.maxAttempts;
       const delay = err.retryAfterMs ?? this.opts.retryBaseMs * 2 ** (attempts - 1);
-      await db
+      await withWriteLock(() => db
         .update(outboxMessages)
         .set({
           status: dead ? 'dead' : 'pending',
@@ -184,7 +185,7 @@ export class OutboxSender {
           lastError: err.message.slice(0, 500),
           nextAttemptAt: new Date(this.clock.now().getTime() + Math.max(delay, 0)),
         })
-        .where(eq(outboxMessages.id, row.id));
+        .where(eq(outboxMessages.id, row.id)));
       (dead ? this.log.error : this.log.warn)(dead ? 'outbox message dead' : 'outbox retry', { outboxId: row.id, kind: row.kind, attempts, error: err.message });
     }
   }
@@ -222,10 +223,10 @@ export class OutboxSender {
         .orderBy(sql`${outboxMessages.id} desc`)
         .limit(1);
       if (sendState[0]?.status === 'pending' || sendState[0]?.status === 'sending') {
-        await db
+        await withWriteLock(() => db
           .update(outboxMessages)
           .set({ status: 'pending', nextAttemptAt: new Date(this.clock.now().getTime() + 200) })
-          .where(eq(outboxMessages.id, row.id));
+          .where(eq(outboxMessages.id, row.id)));
         return undefined;
       }
       return ''; // nothing to update: the card was never posted
@@ -244,7 +245,7 @@ export class OutboxSender {
         .limit(1);
       if (!origin?.receiveId) throw e;
       const { messageId } = await this.api.send(origin.receiveIdType as 'open_id' | 'chat_id', origin.receiveId, 'interactive', row.content, `${row.uuid}:re`.slice(0, 50));
-      await db.update(cardMessages).set({ messageId, sentAt: this.clock.now() }).where(eq(cardMessages.cardKey, row.cardKey!));
+      await withWriteLock(() => db.update(cardMessages).set({ messageId, sentAt: this.clock.now() }).where(eq(cardMessages.cardKey, row.cardKey!)));
       return messageId;
     }
   }

@@ -2,6 +2,7 @@ import { and, eq, lt, or } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../context';
 import { jobRuns } from '../db/core.schema';
+import { withWriteLock } from '../db/write-lock';
 import type { JobDef, JobSummary } from './job';
 
 export type JobOutcome = { ran: true; summary: JobSummary } | { ran: false; reason: 'already_ran' | 'running_elsewhere' };
@@ -21,7 +22,7 @@ export async function runJob(services: Services, job: JobDef, now: Date): Promis
   const { db } = services.database;
   const slot = slotOf(now);
   const startedAt = new Date();
-  const taken = await db
+  const taken = await withWriteLock(() => db
     .insert(jobRuns)
     .values({ job: job.name, slot, owner: instanceId, startedAt, status: 'running' })
     .onConflictDoUpdate({
@@ -29,7 +30,7 @@ export async function runJob(services: Services, job: JobDef, now: Date): Promis
       set: { owner: instanceId, startedAt, status: 'running', finishedAt: null, summary: null },
       setWhere: or(eq(jobRuns.status, 'failed'), and(eq(jobRuns.status, 'running'), lt(jobRuns.startedAt, new Date(startedAt.getTime() - STALE_RUN_MS)))),
     })
-    .returning({ owner: jobRuns.owner });
+    .returning({ owner: jobRuns.owner }));
   if (taken.length === 0) {
     const [row] = await db.select({ status: jobRuns.status }).from(jobRuns).where(and(eq(jobRuns.job, job.name), eq(jobRuns.slot, slot)));
     return { ran: false, reason: row?.status === 'running' ? 'running_elsewhere' : 'already_ran' };
@@ -37,11 +38,11 @@ export async function runJob(services: Services, job: JobDef, now: Date): Promis
   const log = services.log.child({ job: job.name, slot });
   try {
     const summary = await job.run({ services, now, slot });
-    await db.update(jobRuns).set({ status: 'ok', finishedAt: new Date(), summary: JSON.stringify(summary) }).where(and(eq(jobRuns.job, job.name), eq(jobRuns.slot, slot)));
+    await withWriteLock(() => db.update(jobRuns).set({ status: 'ok', finishedAt: new Date(), summary: JSON.stringify(summary) }).where(and(eq(jobRuns.job, job.name), eq(jobRuns.slot, slot))));
     log.info('job done', { ...summary, ms: Date.now() - startedAt.getTime() });
     return { ran: true, summary };
   } catch (err) {
-    await db.update(jobRuns).set({ status: 'failed', finishedAt: new Date(), summary: String((err as Error).message).slice(0, 500) }).where(and(eq(jobRuns.job, job.name), eq(jobRuns.slot, slot)));
+    await withWriteLock(() => db.update(jobRuns).set({ status: 'failed', finishedAt: new Date(), summary: String((err as Error).message).slice(0, 500) }).where(and(eq(jobRuns.job, job.name), eq(jobRuns.slot, slot))));
     log.error('job failed', { err });
     throw err;
   }
