@@ -1,5 +1,10 @@
 import { adminModule } from './modules/admin';
+import { customersModule } from './modules/customers';
+import { remindersModule } from './modules/reminders';
+import { complaintsModule } from './modules/complaints';
+import { contractsModule } from './modules/contracts';
+import { ordersModule } from './modules/orders';
 import type { ModuleDef } from './platform/module';
 
 /** Every domain module, in the order their commands appear in /帮助. */
-export const modules: ModuleDef[] = [adminModule];
+export const modules: ModuleDef[] = [customersModule, adminModule, remindersModule, complaintsModule, contractsModule, ordersModule];

@@ -68,8 +68,7 @@ const card = (title: string, template: string, elements: unknown[], subtitle?: s
 });
 
 /** The sweep's card for one person: what is coming due, and (for supervisors) what broke its limit. */
-export function reminderCard(services: Services, now: Date, sections: Section[]): Card {
-  const breach = sections.some((s) => s.title.startsWith('超时') && s.items.length);
+export function reminderCard(services: Services, now: Date, sections: Section[], breach: boolean): Card {
   const total = sections.reduce((n, s) => n + s.items.length, 0);
   return card(breach ? '超时升级 · Overdue' : '待办提醒 · Reminder', breach ? 'red' : 'orange', sectionElements(services, sections, now, true), `${total} 项 · ${formatLocal(now, services.config.BUSINESS_TZ)}`);
 }

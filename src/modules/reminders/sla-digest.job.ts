@@ -5,6 +5,7 @@
  */
 import { and, inArray, lt, sql } from 'drizzle-orm';
 import type { Services } from '../../platform/context';
+import { writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
 import { isWorkingDay } from '../../platform/sla/calendar';
@@ -64,7 +65,7 @@ export async function digest(services: Services, now: Date): Promise<JobSummary>
       tail: isSupervisor ? teamView : [],
       buttons: false,
     });
-    await db.transaction(async (tx) => {
+    await writeTransaction(db, async (tx) => {
       const won = await claimLedger(tx, [{ key: `digest:${today}:${openId}`, deadlineId: null, kind: 'digest', recipient: openId }], now);
       if (won.size === 0) return;
       await enqueue(tx, { kind: 'send', to: { openId }, content: { card } }, idempotencyKey('sla.digest', today, openId), services.clock.now());

@@ -6,6 +6,7 @@
  */
 import { and, inArray, lt, sql } from 'drizzle-orm';
 import type { Services } from '../../platform/context';
+import { writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
 import type { Nudge } from '../../platform/module';
@@ -53,8 +54,12 @@ export async function weeklyNudge(services: Services, now: Date): Promise<JobSum
     const p = pile(n.ownerOpenId);
     p.sections.set(n.section, [...(p.sections.get(n.section) ?? []), n.line]);
   }
+  const isSeller = (o: string) => {
+    const role = people.byId.get(o)?.role;
+    return !!role && SELLERS.includes(role);
+  };
   for (const d of overdue.sort((a, b) => dueAt(a).getTime() - dueAt(b).getTime())) {
-    for (const o of people.owners(d)) if (SELLERS.includes(people.byId.get(o)?.role as never)) pile(o).overdue.push(d);
+    for (const o of people.owners(d)) if (isSeller(o)) pile(o).overdue.push(d);
   }
 
   const rollUp = piles.size ? teamRollUp(piles, people) : '';
@@ -71,7 +76,7 @@ export async function weeklyNudge(services: Services, now: Date): Promise<JobSum
       sections: [{ title: OVERDUE, items: p.overdue.map((d) => ({ d })) }],
       tail: supervisors.includes(openId) ? [rollUp] : [],
     });
-    await db.transaction(async (tx) => {
+    await writeTransaction(db, async (tx) => {
       const won = await claimLedger(tx, [{ key: `nudge:${week}:${openId}`, deadlineId: null, kind: 'nudge', recipient: openId }], now);
       if (won.size === 0) return;
       await enqueue(tx, { kind: 'send', to: { openId }, content: { card } }, idempotencyKey('sla.weekly_nudge', week, openId), services.clock.now());

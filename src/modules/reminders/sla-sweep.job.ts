@@ -4,14 +4,15 @@
  * @-mention the owner in the team chat), repeating an open breach at most every 4 hours.
  *
  * Exactly-once: each notification has a ledger key (deadline, kind, recipient, the scheduled
- * moment); the ledger rows and the outbox row of one recipient commit together, so a second run —
+ * moment); the ledger rows and the outbox row of a recipient commit together, so a second run —
  * same moment or another process — finds the keys taken and sends nothing. Deadline rows then move
  * on with a compare-and-set on next_action_at. A crash in between only repeats work the ledger
  * already dedupes.
  */
-import { and, asc, eq, gt, inArray, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
 import { teamChatId } from '../../platform/actors';
 import type { Services } from '../../platform/context';
+import { withWriteLock, writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
 import { afterQuietHours, nextWorkingStart, type CalendarConfig } from '../../platform/sla/calendar';
@@ -24,6 +25,12 @@ import { reminderCard, teamChatText, type Section } from './reminders.cards';
 /** An open breach is repeated at most this often (issue 3). */
 export const ESCALATION_REPEAT_MS = 4 * MS.hour;
 const CHUNK = 500;
+/**
+ * Recipients whose ledger and outbox rows commit together. A recipient's rows never straddle two
+ * transactions (exactly-once needs that); grouping a few keeps a catch-up sweep from paying one
+ * fsync per person.
+ */
+const RECIPIENTS_PER_TX = 25;
 /** One sweep handles at most this many due deadlines; the rest wait for the next run. */
 const MAX_PER_SWEEP = 20_000;
 
@@ -124,31 +131,35 @@ export async function sweep(services: Services, now: Date, opts: { max?: number 
 
   let messages = 0;
   let duplicates = 0;
-  for (const [recipient, keyed] of byRecipient) {
-    const items = [...keyed.values()];
-    await db.transaction(async (tx) => {
-      const won = await claimLedger(tx, items.map((i) => ({ key: i.key, deadlineId: i.row.id, kind: i.kind, recipient })), now);
-      const fresh = items.filter((i) => won.has(i.key));
-      duplicates += items.length - fresh.length;
-      if (fresh.length === 0) return;
-      const key = idempotencyKey('sla.sweep', recipient, ...fresh.map((i) => i.key).sort());
-      const chat = recipient.startsWith('chat:') ? recipient.slice(5) : undefined;
-      const content = chat ? { text: teamChatText(services, now, fresh.map((i) => ({ d: i.row, owners: i.owners }))) } : { card: reminderCard(services, now, sections(fresh, recipient, people)) };
-      await enqueue(tx, { kind: 'send', to: chat ? { chatId: chat } : { openId: recipient }, content }, key, services.clock.now());
-      messages++;
+  const recipients = [...byRecipient.entries()];
+  for (let i = 0; i < recipients.length; i += RECIPIENTS_PER_TX) {
+    const batch = recipients.slice(i, i + RECIPIENTS_PER_TX).map(([recipient, keyed]) => ({ recipient, items: [...keyed.values()] }));
+    await writeTransaction(db, async (tx) => {
+      const won = await claimLedger(tx, batch.flatMap(({ recipient, items }) => items.map((it) => ({ key: it.key, deadlineId: it.row.id, kind: it.kind, recipient }))), now);
+      for (const { recipient, items } of batch) {
+        const fresh = items.filter((it) => won.has(it.key));
+        duplicates += items.length - fresh.length;
+        if (fresh.length === 0) continue;
+        const key = idempotencyKey('sla.sweep', recipient, ...fresh.map((it) => it.key).sort());
+        const chat = recipient.startsWith('chat:') ? recipient.slice(5) : undefined;
+        const content = chat ? { text: teamChatText(services, now, fresh.map((it) => ({ d: it.row, owners: it.owners }))) } : { card: reminderCard(services, now, sections(fresh, recipient, people), fresh.some((it) => it.kind === 'breach')) };
+        await enqueue(tx, { kind: 'send', to: chat ? { chatId: chat } : { openId: recipient }, content }, key, services.clock.now());
+        messages++;
+      }
     });
   }
 
-  // Move every deadline on; a row another sweep already moved is left alone.
+  // Move every deadline on; a row another sweep already moved is left alone (compare-and-set on
+  // status and next_action_at). One statement per chunk, not a round trip per row.
   for (let i = 0; i < plans.length; i += CHUNK) {
-    await db.transaction(async (tx) => {
-      for (const p of plans.slice(i, i + CHUNK)) {
-        await tx
-          .update(deadlines)
-          .set(p.set)
-          .where(and(eq(deadlines.id, p.row.id), eq(deadlines.status, p.row.status), eq(deadlines.nextActionAt, p.row.nextActionAt!)));
-      }
-    });
+    const values = plans.slice(i, i + CHUNK).map(
+      (p) => sql`(${p.row.id}, ${p.set.status}, ${p.set.breachedAt?.getTime() ?? null}, ${p.set.nextActionAt?.getTime() ?? null}, ${p.row.status}, ${p.row.nextActionAt!.getTime()})`,
+    );
+    await withWriteLock(() =>
+      db.run(sql`update deadlines set status = v.column2, breached_at = coalesce(v.column3, deadlines.breached_at), next_action_at = v.column4
+        from (values ${sql.join(values, sql`, `)}) as v
+        where deadlines.id = v.column1 and deadlines.status = v.column5 and deadlines.next_action_at = v.column6`),
+    );
   }
   const count = (f: (p: Plan) => boolean) => plans.filter(f).length;
   return {
@@ -170,7 +181,7 @@ function sections(items: Item[], recipient: string, people: People): Section[] {
   return [
     { title: '超时 · 我的', items: pick((i) => i.kind === 'breach' && mine(i), false) },
     { title: '超时 · 团队（需主管跟进）', items: pick((i) => i.kind === 'breach' && !mine(i), true) },
-    { title: '即将到期', items: pick((i) => i.kind === 'remind' && mine(i), false) },
+    { title: '到期提醒', items: pick((i) => i.kind === 'remind' && mine(i), false) },
     { title: '待分派（该角色暂无人）', items: pick((i) => i.kind === 'remind' && !mine(i), false) },
   ];
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
-import { migrate } from './migrate';
+import { migrate, pendingMigrations } from './migrate';
 
 export type Db = LibSQLDatabase<Record<string, never>>;
 /** A transaction or the database itself: services accept either. */
@@ -18,9 +18,18 @@ export interface Database {
 
 const BUSY_TIMEOUT_MS = 5000;
 
-/** Opens the database named by DATABASE_URL and brings its schema up to date. */
+export const isRemoteUrl = (url: string) => /^(libsql|https?|wss?):\/\//.test(url);
+
+export class MigrationsPendingError extends Error {}
+
+/**
+ * Opens the database named by DATABASE_URL. An embedded file is created and brought up to date
+ * at start-up; a remote database (Turso, sqld) is migrated out of band with `npm run db:migrate`,
+ * so many instances never race to alter one schema — starting against an old schema stops with a
+ * message saying so.
+ */
 export async function openDatabase(url: string, authToken?: string): Promise<Database> {
-  const isLocalFile = url.startsWith('file:') || url === ':memory:';
+  const isLocalFile = !isRemoteUrl(url);
   if (url.startsWith('file:')) {
     const path = url.slice('file:'.length).split('?')[0]!;
     if (path && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -30,7 +39,13 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     // WAL lets readers run beside the single writer; the mode is stored in the file.
     await client.execute('PRAGMA journal_mode=WAL');
   }
-  const db = drizzle(client);
-  await migrate(client);
-  return { db, client, isLocalFile, close: () => client.close() };
+  if (isLocalFile) await migrate(client);
+  else {
+    const pending = await pendingMigrations(client);
+    if (pending > 0) {
+      client.close();
+      throw new MigrationsPendingError(`The database at DATABASE_URL is ${pending} migration(s) behind: run \`npm run db:migrate\` with the same DATABASE_URL first.`);
+    }
+  }
+  return { db: drizzle(client), client, isLocalFile, close: () => client.close() };
 }

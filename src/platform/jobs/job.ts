@@ -29,8 +29,11 @@ export const defineJob = (def: JobDef): JobDef => {
 };
 
 /** Whether a cron expression fires at this minute in the business time zone (for Workers' ticks and catch-up). */
+const parsed = new Map<string, ReturnType<typeof parseCron>>();
+
 export function cronMatches(expr: string, at: Date, tz: string): boolean {
-  const f = parseCron(expr);
+  let f = parsed.get(expr);
+  if (!f) parsed.set(expr, (f = parseCron(expr)));
   const p = zonedParts(at, tz);
   const dow = p.weekday % 7; // cron: 0 = Sunday
   return f.minute.includes(p.minute) && f.hour.includes(p.hour) && f.dayOfMonth.map(Number).includes(p.day) && f.month.includes(p.month) && f.dayOfWeek.map(Number).includes(dow);

@@ -9,7 +9,9 @@ export type JobOutcome = { ran: true; summary: JobSummary } | { ran: false; reas
 
 /** A job whose runner died keeps its lease this long before another may take the slot over. */
 const STALE_RUN_MS = 15 * 60_000;
-const instanceId = randomUUID();
+// Lazy: Workers forbid random values at module scope.
+let instanceId: string | undefined;
+const owner = () => (instanceId ??= randomUUID());
 
 /** Slot = the minute the run is for, so "the same moment" is the same slot on every instance. */
 export const slotOf = (now: Date) => new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
@@ -24,10 +26,10 @@ export async function runJob(services: Services, job: JobDef, now: Date): Promis
   const startedAt = new Date();
   const taken = await withWriteLock(() => db
     .insert(jobRuns)
-    .values({ job: job.name, slot, owner: instanceId, startedAt, status: 'running' })
+    .values({ job: job.name, slot, owner: owner(), startedAt, status: 'running' })
     .onConflictDoUpdate({
       target: [jobRuns.job, jobRuns.slot],
-      set: { owner: instanceId, startedAt, status: 'running', finishedAt: null, summary: null },
+      set: { owner: owner(), startedAt, status: 'running', finishedAt: null, summary: null },
       setWhere: or(eq(jobRuns.status, 'failed'), and(eq(jobRuns.status, 'running'), lt(jobRuns.startedAt, new Date(startedAt.getTime() - STALE_RUN_MS)))),
     })
     .returning({ owner: jobRuns.owner }));

@@ -39,13 +39,15 @@ export function partWay(from: Date, to: Date, share: number, clock: Clock, cal: 
 /**
  * Target, limit and reminder time of a rule.
  * @param anchorAt the rule's anchor (the transition, or the named time such as the demo date)
- * @param openedAt when the clock starts; the "way to the limit" of a `before` rule starts here
+ * @param openedAt when the clock starts; the "way to the limit" starts here unless the anchor is earlier
  * @param limitAnchorAt the limit's own anchor, when the rule has one
  */
 export function dueTimes(rule: DueRule, anchorAt: Date, cal: CalendarConfig, openedAt: Date = anchorAt, limitAnchorAt: Date = anchorAt): DueTimes {
   const targetAt = rule.target ? offset(anchorAt, rule.target, rule, cal) : null;
   const limitAt = rule.limit ? offset(limitAnchorAt, rule.limit, rule, cal) : null;
-  const remindAt = targetAt ?? partWay(rule.before ? openedAt : limitAnchorAt, limitAt!, REMIND_SHARE, rule.clock, cal);
+  // The way to the limit starts when the clock opens, or earlier if its anchor is in the past.
+  const start = new Date(Math.min(openedAt.getTime(), limitAnchorAt.getTime()));
+  const remindAt = targetAt ?? partWay(start, limitAt!, REMIND_SHARE, rule.clock, cal);
   return { targetAt, limitAt, remindAt };
 }
 

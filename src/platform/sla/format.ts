@@ -5,7 +5,8 @@ import type { DeadlineRow } from './sla.schema';
 export function countdown(due: Date, now: Date): string {
   const diff = due.getTime() - now.getTime();
   const a = Math.abs(diff);
-  const amount = a < MS.hour ? `${Math.max(1, Math.floor(a / MS.minute))} 分钟` : a < 48 * MS.hour ? `${Math.floor(a / MS.hour)} 小时` : `${Math.floor(a / MS.day)} 天`;
+  if (a < MS.minute) return '现在到期';
+  const amount = a < MS.hour ? `${Math.floor(a / MS.minute)} 分钟` : a < 48 * MS.hour ? `${Math.floor(a / MS.hour)} 小时` : `${Math.floor(a / MS.day)} 天`;
   return diff >= 0 ? `剩 ${amount}` : `已超时 ${amount}`;
 }
 

@@ -100,7 +100,7 @@ const EVENT_RE = /^[A-Z][A-Z0-9_]*$/;
 const PARTIES = new Set<string>([...ROLE_KEYS, 'owner', 'admin']);
 
 /** Checks a workflow once, at definition time; every problem names the workflow and where. */
-export function defineWorkflow<const S extends string, const E extends string>(def: WorkflowDef<S, E>): Workflow<S, E> {
+export function defineWorkflow<const S extends string, const E extends string, const D extends WorkflowDef<S, E>>(def: D & WorkflowDef<S, E>): D & Workflow<S, E> {
   const where = `workflow "${def.name}"`;
   const states = def.states as Record<string, StateDef>;
   const names = Object.keys(states);
@@ -122,7 +122,7 @@ export function defineWorkflow<const S extends string, const E extends string>(d
       checkRules(ev.deadlines ?? [], at, names, fail);
     }
   }
-  return def as Workflow<S, E>;
+  return def as D & Workflow<S, E>;
 }
 
 function checkRules(rules: readonly DeadlineRule[], at: string, states: string[], fail: (m: string) => never): void {

@@ -1,0 +1,286 @@
+/**
+ * Benchmarks 1 (webhook ack path) and 4 (memory) of issue 11.
+ *
+ * Three targets, each in its own child process, get the same encrypted, signed
+ * im.message.receive_v1 events from autocannon (50 connections, 2 s warm-up, 10 s measured):
+ *   a. Salesdesk's POST /feishu/events (durable inbox with group commit, dedupe, then processing
+ *      that replies through a fake Open API — itself a child process);
+ *   b. the Feishu SDK's EventDispatcher + adaptDefault on node:http (verify + decrypt only);
+ *   c. a bare Hono hello-world route on @hono/node-server.
+ * Every request carries a fresh event_id/message_id from a pool signed before any server starts,
+ * so signing is not measured and dedupe never turns the load into no-ops.
+ *
+ *   npx tsx bench/ack-path.bench.ts      (BENCH_DURATION=seconds, BENCH_CPU_PROF=dir to profile Salesdesk)
+ */
+import autocannon from 'autocannon';
+import { createClient } from '@libsql/client';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BENCH_SECRETS, benchEventId, signedMessageEvent } from './events';
+import { KEPT, machineLine, writeSection } from './report';
+
+const CONNECTIONS = 50;
+const WARMUP_S = 2;
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const POOL = 200_000;
+const USERS = 1000;
+const IDLE_AFTER_MS = 5000;
+const PATH = '/feishu/events';
+const GOAL = { ratio: 1.2, p99Ms: 15 };
+
+// ─── child processes ──────────────────────────────────────────────────────────────────────────
+
+interface Child {
+  pid: number;
+  url: string;
+  /** SIGTERM, wait for exit (SIGKILL after 60 s); returns the JSON lines the child printed after its URL. */
+  stop(): Promise<Record<string, unknown>>;
+}
+
+/** `node --import tsx bench/targets/<file>`; the child prints `{"url": …}` once it listens. */
+function startChild(file: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', new URL(`./targets/${file}`, import.meta.url).pathname, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const later: Record<string, unknown> = {};
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return console.log(`[${file}] ${line}`);
+      }
+      if (typeof msg.url !== 'string') return void Object.assign(later, msg);
+      resolve({
+        pid: child.pid!,
+        url: msg.url,
+        async stop() {
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+          await exited;
+          clearTimeout(killer);
+          return later;
+        },
+      });
+    });
+  });
+}
+
+/** /proc/<pid>/status field in kB (VmRSS = now, VmHWM = peak since start). */
+const procKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s*(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+/** User + system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, 100 ticks/s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+/** CPU seconds the whole machine spent busy (all cores, /proc/stat), to spot other processes' load. */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+const mb = (kb: number) => (kb / 1024).toFixed(0);
+
+// ─── load ─────────────────────────────────────────────────────────────────────────────────────
+
+const machine = machineLine();
+console.log(`signing ${POOL} events…`);
+const pool = Array.from({ length: POOL }, (_, i) => signedMessageEvent(i, USERS));
+
+/** One autocannon run; request n of a target gets pool[n], and acked[n] records a 2xx for it. */
+function load(url: string, seconds: number, cursor: { next: number }, acked: Uint8Array) {
+  return autocannon({
+    url: url + PATH,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (req, ctx) => {
+          const i = cursor.next++;
+          (ctx as { i: number }).i = i;
+          const { body, headers } = pool[i % POOL]!;
+          return { ...req, method: 'POST', path: PATH, body, headers };
+        },
+        onResponse: (status, _body, ctx) => {
+          if (status >= 200 && status < 300) acked[(ctx as { i: number }).i % POOL] = 1;
+        },
+      },
+    ],
+  });
+}
+
+// ─── targets ──────────────────────────────────────────────────────────────────────────────────
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  bad: number;
+  idleKb: number;
+  peakKb: number;
+  hwmKb: number;
+  /** CPU seconds per second of the measured window (1.0 = one full core). */
+  cpu: Record<string, number>;
+  notes: string[];
+}
+
+async function measure(name: string, file: string, env: Record<string, string> = {}, opts: { fake?: boolean; nodeArgs?: string[] } = {}) {
+  const fake = opts.fake ? await startChild('fake-openapi.ts', [String(POOL), String(USERS)], {}) : undefined;
+  const server = await startChild(file, [], { ...env, ...(fake ? { FEISHU_BASE_URL: fake.url } : {}) }, opts.nodeArgs);
+  await sleep(IDLE_AFTER_MS);
+  const idleKb = procKb(server.pid, 'VmRSS');
+  let peakKb = idleKb;
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, procKb(server.pid, 'VmRSS'))), 200);
+
+  const cursor = { next: 0 };
+  const acked = new Uint8Array(POOL);
+  const warm = await load(server.url, WARMUP_S, cursor, acked);
+  const t0 = { at: performance.now(), machine: machineBusySeconds(), server: cpuSeconds(server.pid), fake: fake ? cpuSeconds(fake.pid) : 0, gen: process.cpuUsage() };
+  const r = await load(server.url, DURATION_S, cursor, acked);
+  const wall = (performance.now() - t0.at) / 1000;
+  const gen = process.cpuUsage(t0.gen);
+  const cpu: Record<string, number> = { server: (cpuSeconds(server.pid) - t0.server) / wall, loadgen: (gen.user + gen.system) / 1e6 / wall };
+  if (fake) cpu.fake = (cpuSeconds(fake.pid) - t0.fake) / wall;
+  cpu.other = Math.max(0, (machineBusySeconds() - t0.machine) / wall - Object.values(cpu).reduce((a, b) => a + b, 0));
+  clearInterval(sampler);
+  const hwmKb = procKb(server.pid, 'VmHWM');
+  peakKb = Math.max(peakKb, procKb(server.pid, 'VmRSS'));
+
+  const exit = await server.stop();
+  const fakeStats = fake ? await fake.stop() : undefined;
+  const notes: string[] = [];
+  if (cursor.next > POOL) notes.push(`pool wrapped: ${cursor.next - POOL} requests reused an event`);
+  if (exit.handled !== undefined) notes.push(`the handler ran for ${exit.handled} events (${warm['2xx'] + r['2xx']} acked; the rest were in flight at the cut-off)`);
+  if (fakeStats) notes.push(`fake Open API served ${fakeStats.calls} calls (${Object.entries(fakeStats.byRoute as Record<string, number>).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
+  const row: Row = {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    bad: r.errors + r.timeouts + r.non2xx,
+    idleKb,
+    peakKb,
+    hwmKb,
+    cpu,
+    notes,
+  };
+  console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors/non-2xx ${row.bad}; RSS idle ${mb(idleKb)} MB, peak ${mb(peakKb)} MB`);
+  return { row, acked, acks: warm['2xx'] + r['2xx'] };
+}
+
+/** After the Salesdesk server stopped: every acknowledged event must be a committed inbox row. */
+async function checkInbox(dbFile: string, acked: Uint8Array, acks: number): Promise<string> {
+  const db = createClient({ url: `file:${dbFile}` });
+  const rows = (await db.execute('SELECT event_id, status FROM inbox_events')).rows;
+  const sent = (await db.execute("SELECT count(*) AS n FROM outbox_messages WHERE status = 'sent'")).rows[0]?.n;
+  db.close();
+  const ids = new Set(rows.map((r) => String(r.event_id)));
+  let missing = 0;
+  for (let i = 0; i < POOL; i++) if (acked[i] && !ids.has(benchEventId(i))) missing++;
+  const done = rows.filter((r) => r.status === 'done').length;
+  return (
+    `Inbox check (temp DB read with @libsql/client after the server stopped): ${acks} events acked with 2xx (warm-up + measured), ` +
+    `${rows.length} inbox rows committed, **${missing} acked events missing**` +
+    ` (rows beyond the acks are requests still in flight when autocannon stopped). ` +
+    `By shutdown ${done} rows were processed (status done) and ${sent} replies sent through the fake — processing runs behind the acks and competes with them for the CPU.`
+  );
+}
+
+const feishuEnv = {
+  FEISHU_APP_ID: BENCH_SECRETS.appId,
+  FEISHU_APP_SECRET: BENCH_SECRETS.appSecret,
+  FEISHU_VERIFICATION_TOKEN: BENCH_SECRETS.verificationToken,
+  FEISHU_ENCRYPT_KEY: BENCH_SECRETS.encryptKey,
+};
+
+/** Salesdesk on a fresh temp-file database, then the inbox check on that file. */
+const profDir = process.env.BENCH_CPU_PROF;
+async function salesdesk(name: string, extraEnv: Record<string, string> = {}) {
+  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const dir = mkdtempSync(join(tmpdir(), 'salesdesk-bench-'));
+  const dbFile = join(dir, 'bench.db');
+  const env = { ...feishuEnv, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, CRON_ENABLED: 'false', LOG_LEVEL: 'silent', ...extraEnv };
+  const m = await measure(name, 'salesdesk.ts', env, { fake: true, nodeArgs });
+  const inbox = await checkInbox(dbFile, m.acked, m.acks);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(inbox);
+  return { ...m, inbox };
+}
+
+const sd = await salesdesk('Salesdesk `/feishu/events`');
+const sdk = await measure('Feishu SDK `EventDispatcher` + `adaptDefault`', 'sdk-adapter.ts', feishuEnv);
+const hello = await measure('Hono hello world', 'hello.ts');
+// Diagnostic, not part of the comparison: the same server with the after-ack processing switched off.
+const ackOnly = await salesdesk('Salesdesk, processing paused (diagnostic)', { BENCH_PAUSE_PROCESSING: '1' });
+
+// ─── report ───────────────────────────────────────────────────────────────────────────────────
+
+const rows = [sd.row, sdk.row, hello.row, ackOnly.row];
+const vsSdk = sd.row.rps / sdk.row.rps;
+const vsHello = sd.row.rps / hello.row.rps;
+const met = vsSdk >= GOAL.ratio && sd.row.p99 <= GOAL.p99Ms;
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+const cpuCell = (r: Row) => Object.entries(r.cpu).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
+
+const ackTable = [
+  '| target | req/s | p50 ms | p99 ms | requests | errors / non-2xx | CPU during the run (100 % = one core; `other` = the rest of the machine) |',
+  '|---|---:|---:|---:|---:|---:|---|',
+  ...rows.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.bad} | ${cpuCell(r)} |`),
+].join('\n');
+const memTable = [
+  '| target | RSS idle (start + 5 s) | RSS peak under load (sampled every 200 ms) | VmHWM |',
+  '|---|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.name} | ${mb(r.idleKb)} MB | ${mb(r.peakKb)} MB | ${mb(r.hwmKb)} MB |`),
+].join('\n');
+const reproduce = '`npm run bench` (all benches) or `npx tsx bench/ack-path.bench.ts` (this one)';
+const setup =
+  `autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per target; load generator, targets and the fake Open API ` +
+  `share the machine's cores. Every request is an encrypted, signed \`im.message.receive_v1\` (\`/我\` from one of ${USERS} users in a p2p chat) with its own event_id/message_id, ` +
+  `taken from a pool of ${POOL} signed before the servers start. Each target runs in its own child process (\`node --import tsx bench/targets/*.ts\`). ` +
+  `Latencies are autocannon's (2xx only, whole milliseconds).`;
+
+const ackSection = `${machine}
+
+Reproduce: ${reproduce}.
+
+${setup}
+
+${ackTable}
+
+Ratios: **Salesdesk / SDK adapter = ${vsSdk.toFixed(2)}×**, Salesdesk / hello world = ${vsHello.toFixed(2)}×.
+
+Goal (issue 11): ≥ ${GOAL.ratio}× the SDK adapter's throughput with the durable inbox and dedupe, p99 ≤ ${GOAL.p99Ms} ms — **${met ? 'met' : 'not met'}** (${vsSdk.toFixed(2)}×, p99 ${sd.row.p99} ms).
+
+${sd.inbox}
+
+Same check with processing paused (diagnostic row): ${ackOnly.inbox.replace(/^Inbox check \([^)]*\): /, '').replace(/ By shutdown.*$/, '')}
+
+Notes: ${rows.filter((r) => r.notes.length).map((r) => `${r.name} — ${r.notes.join('; ')}`).join('. ') || 'none'}.
+
+${KEPT}`;
+
+const memSection = `${machine}
+
+Reproduce: ${reproduce} — measured in the same run as the ack path. RSS of each target's child process from \`/proc/<pid>/status\`.
+
+${memTable}
+
+${KEPT}`;
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/ack-path.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, vsSdk, vsHello, met, inbox: [sd.inbox, ackOnly.inbox] }, null, 2));
+writeSection('Webhook ack path', ackSection);
+writeSection('Memory', memSection);
+console.log(`\n${ackTable}\n\nSalesdesk / SDK ${vsSdk.toFixed(2)}×, Salesdesk / hello ${vsHello.toFixed(2)}× — goal ${met ? 'met' : 'NOT met'}\n\n${memTable}`);
+console.log('\nresults: docs/BENCHMARKS.md (## Webhook ack path, ## Memory), bench/results/ack-path.json');

@@ -1,0 +1,48 @@
+/**
+ * 订单处理流程 (SPEC §3.2, issue 5): log, confirm across departments, track, ship, collect, close.
+ * What other modules may use is exported here and nowhere else.
+ */
+import { defineModule } from '../../platform/module';
+import { orderCardActions } from './orders.card-actions';
+import { exceptionCard, loadOrderView, orderCard } from './orders.cards';
+import { orderCommands } from './orders.commands';
+import { orderJobs, orderNudges } from './orders.jobs';
+import { orderExceptions } from './orders.schema';
+import { findOrder } from './orders.service';
+import { eq } from 'drizzle-orm';
+
+export const ordersModule = defineModule({
+  name: 'orders',
+  commands: orderCommands,
+  cardActions: orderCardActions,
+  jobs: orderJobs,
+  subjects: {
+    // 完成 on a reminder opens the card where the step's button is (rendered for the clicker, privately).
+    order: {
+      label: '订单',
+      async show(ctx, id) {
+        const order = await findOrder(ctx.tx, id);
+        if (!order) return undefined;
+        const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+        return { card: orderCard(view, { openId: ctx.actor.openId, role: ctx.actor.role, audience: 'private' }) };
+      },
+    },
+    order_exception: {
+      label: '订单异常',
+      async show(ctx, id) {
+        const [exc] = await ctx.tx.select().from(orderExceptions).where(eq(orderExceptions.id, id));
+        const order = exc && (await findOrder(ctx.tx, exc.orderId));
+        if (!exc || !order) return undefined;
+        const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+        return { card: exceptionCard(view, exc, { openId: ctx.actor.openId, role: ctx.actor.role, audience: 'private' }) };
+      },
+    },
+  },
+  nudges: { orders: orderNudges },
+});
+
+export { orders, orderEvents, orderExceptions, orderPayments, type Order, type OrderEvent, type OrderException, type OrderPayment } from './orders.schema';
+export { findOrder, openAmountOf, recordPayment } from './orders.service';
+export { ORDER_CONFIG } from './orders.config';
+export { ORDER_COST_ALLOCATION, allocateCost, type Allocation, type AllocationCause } from './orders.allocation';
+export { orderWorkflow, exceptionWorkflow, ORDER_RULES } from './orders.workflow';

@@ -1,0 +1,448 @@
+/**
+ * Orders over the webhook (issue 5 "Done when"), with encrypted, signed events at fixed action times:
+ * - one message logs an order; the reply names its number; the 4-working-hour evaluation deadline
+ *   shows in /待办; the sweep after those hours reminds the owner; at the 48 h hard limit it
+ *   escalates to the supervisor;
+ * - engineering, PMC and finance confirm their steps from their DM cards; a salesperson clicking
+ *   finance's button is refused and nothing changes; the group card is PATCHed after each step;
+ * - a double click changes the order once; a click on an outdated card gets a toast and the fresh card;
+ * - an important order cannot reach price confirmation without the supervisor's review;
+ * - an order over the customer's credit limit warns the owner and the supervisors by DM only;
+ * - partial payments add up; an overdue payment reminds the owner (once per day);
+ * - the whole way: production, the weekly "tell the customer" reminder, progress notes (daily
+ *   reminder when missing), on-time shipping recorded, receipt, payment in full → paid, summary, archive;
+ * - a department's rejection needs a note and tells the owner; past Feishu's 14-day update window
+ *   a change re-posts the card;
+ * - changes go back to evaluation with an 8-hour clock and keep history; exceptions close with a
+ *   cause and the cost allocation reaches only the supervisor and the responsible person;
+ * - /订单 新建 without fields sends a form whose submit creates one order, once;
+ * - bad input (unknown customer, quantity ≤ 0, due date in the past) gets a clear Chinese reply and writes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, count, eq } from 'drizzle-orm';
+import { cardActionEvent } from '../../src/local/feishu-events';
+import type { FakeMessage } from '../../src/local/fake-openapi';
+import { customers } from '../../src/modules/customers';
+import { orderEvents, orderExceptions, orderPayments, orders } from '../../src/modules/orders';
+import { auditLog, outboxMessages } from '../../src/platform/db/core.schema';
+import { runJob } from '../../src/platform/jobs/runner';
+import { deadlines } from '../../src/platform/sla/sla.schema';
+import { GROUP, PEOPLE, SECRETS, startHarness, type Harness, type Person } from '../fakes/harness';
+
+let h: Harness;
+const { li, zhang, boss, finance, pmc, eng } = PEOPLE;
+
+/** Action times are fixed (Asia/Shanghai): every message and click moves this clock on by a minute. */
+const T = (local: string) => new Date(`${local}:00+08:00`);
+let clock = T('2026-11-09T10:00');
+const tick = (local?: string) => (clock = local ? T(local) : new Date(clock.getTime() + 60_000)).getTime();
+
+const ask = (p: Person, text: string, chat: 'group' | 'p2p' = 'p2p') => h.ask(p, text, { chat, createTime: tick() });
+const numberIn = (text: string) => /DD-\d{8}-\d{3}/.exec(text)?.[0] ?? '';
+
+/** Every callback value on a card (buttons anywhere, form submit buttons included). */
+function callbacks(node: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
+  if (Array.isArray(node)) node.forEach((n) => callbacks(n, out));
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.tag === 'button' && Array.isArray(o.behaviors)) for (const b of o.behaviors as Array<Record<string, unknown>>) if (b.type === 'callback') out.push(b.value as Record<string, unknown>);
+    Object.values(o).forEach((v) => callbacks(v, out));
+  }
+  return out;
+}
+const cards = (chatOf: Person | 'group') =>
+  (chatOf === 'group' ? [...h.fake.messages.values()].filter((m) => m.chat_id === GROUP) : h.fake.messagesIn(chatOf.openId)).filter((m) => m.sender_type === 'app' && m.msg_type === 'interactive');
+
+/** The newest card in a chat offering `event` on this order, and that button's value. */
+function button(chatOf: Person | 'group', id: string, event: string, action = 'orders.step'): { message: FakeMessage; value: Record<string, unknown> } {
+  for (const message of cards(chatOf).reverse()) {
+    const value = callbacks(JSON.parse(message.content)).find((v) => v.action === action && v.id === id && v.e === event);
+    if (value) return { message, value };
+  }
+  throw new Error(`no ${event} button for ${id} in ${chatOf === 'group' ? 'the group' : chatOf.name}'s chat`);
+}
+
+async function clickAt(p: Person, message: FakeMessage, value: Record<string, unknown>, formValue: Record<string, unknown> = {}) {
+  const event = cardActionEvent(SECRETS, p, { value, formValue }, { messageId: message.message_id, chatId: message.chat_id, token: h.fake.issueCardToken(message.message_id), createTime: tick() });
+  const res = await h.post(event);
+  const body = (await res.json()) as { toast?: { type: string; content: string }; card?: { type: string; data: Record<string, unknown> } };
+  await h.settle();
+  // What Feishu's client does with the callback's card: it replaces the clicked one.
+  if (body.card) h.fake.messages.get(message.message_id)!.content = JSON.stringify(body.card.data);
+  return body;
+}
+/** `p` clicks `event` on the newest card in their own chat (or the group) that offers it. */
+const step = (p: Person, id: string, event: string, form: Record<string, unknown> = {}, where: Person | 'group' = p) => {
+  const b = button(where, id, event);
+  return clickAt(p, b.message, b.value, form);
+};
+
+const order = async (id: string) => (await h.db.select().from(orders).where(eq(orders.id, id)))[0]!;
+const orderCount = async () => (await h.db.select({ n: count() }).from(orders))[0]!.n;
+const runNamed = async (name: string, at: Date) => {
+  const out = await runJob(h.server.runtime.services, h.server.runtime.bot.jobs.get(name)!, at);
+  await h.settle();
+  return out;
+};
+/** A mark in the fake's message log (message ids so far); `sentAfter` = what the bot sent `p` since. */
+const mark = () => new Set(h.fake.messages.keys());
+const sentAfter = (p: Person, since: Set<string>) => h.fake.messagesIn(p.openId).filter((m) => m.sender_type === 'app' && !since.has(m.message_id)).map(h.textOf).join('\n');
+
+beforeAll(async () => {
+  h = await startHarness();
+  await h.setRole(li, 'sales');
+  await h.setRole(zhang, 'sales');
+  await h.setRole(boss, 'supervisor');
+  await h.setRole(finance, 'finance');
+  await h.setRole(pmc, 'pmc');
+  await h.setRole(eng, 'engineering');
+  const base = { ownerOpenId: li.openId, state: 'archived', stateEnteredAt: clock, createdAt: clock, updatedAt: clock };
+  await h.db.insert(customers).values([
+    { ...base, name: '华南电子', creditLimit: 50_000, creditRating: 'B' },
+    { ...base, name: '东方精密' },
+  ]);
+});
+afterAll(() => h.close());
+
+describe('logging an order and its first clocks', () => {
+  let id = '';
+
+  it('logs an order from one group message and replies with the live card naming its number, without money', async () => {
+    const reply = await ask(li, '/订单 新建 客户=华南电子 产品=控制板 规格=A2 数量=500 单价=20 交期=2026-11-30', 'group');
+    id = numberIn(reply);
+    expect(id).toBe('DD-20261109-001');
+    expect(reply).toContain('订单评估');
+    expect(reply).toContain('仅在私聊中显示');
+    expect(reply).not.toContain('¥10,000');
+    const o = await order(id);
+    expect(o).toMatchObject({ state: 'received', amount: 10_000, payBy: '2026-12-30', ownerOpenId: li.openId, receivedAt: T('2026-11-09T10:01') });
+  });
+
+  it('shows the evaluation deadline (4 working hours, lunch excluded) in /待办', async () => {
+    const todo = await ask(li, '/待办');
+    expect(todo).toContain(`订单 #${id}「订单评估」截止 11-09 15:31`);
+    expect(todo).toContain('订单整体确认');
+  });
+
+  it('reminds the owner once the 4 working hours have passed', async () => {
+    const since = mark();
+    await runNamed('sla.sweep', T('2026-11-09T15:35'));
+    const dm = sentAfter(li, since);
+    expect(dm).toContain(`订单 #${id}「订单评估」`);
+    expect(sentAfter(boss, since)).toBe('');
+  });
+
+  it('escalates to the supervisor at the 48-working-hour hard limit', async () => {
+    const [whole] = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, id), eq(deadlines.step, 'whole_confirmation')));
+    expect(whole!.limitAt).toEqual(T('2026-11-17T14:31'));
+    const since = mark();
+    await runNamed('sla.sweep', T('2026-11-17T14:35'));
+    const dm = sentAfter(boss, since);
+    expect(dm).toContain('超时');
+    expect(dm).toContain(`订单 #${id}「订单整体确认」`);
+  });
+});
+
+describe('confirmation across departments', () => {
+  let id = '';
+  let groupCard: FakeMessage;
+
+  it('moves through engineering, PMC and finance from their DM cards, PATCHing the group card after each step', async () => {
+    tick('2026-11-10T09:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=外壳 数量=100 单价=50 交期=2026-12-20', 'group'));
+    groupCard = button('group', id, 'EVALUATE').message;
+    const evaluated = await step(li, id, 'EVALUATE', {}, 'group');
+    expect(evaluated.toast?.type).toBe('success');
+    expect(JSON.stringify(evaluated.card?.data)).toContain('待技术确认');
+
+    const steps: Array<[Person, string, string]> = [
+      [eng, 'CONFIRM_TECH', '待生产确认'],
+      [pmc, 'CONFIRM_PRODUCTION', '待价格审核'],
+    ];
+    for (const [who, event, next] of steps) {
+      const before = h.fake.messages.get(groupCard.message_id)!.updates;
+      const r = await step(who, id, event);
+      expect(r.toast?.type).toBe('success');
+      expect((await order(id)).state).toBe(event === 'CONFIRM_TECH' ? 'tech_confirmed' : 'production_confirmed');
+      const live = h.fake.messages.get(groupCard.message_id)!;
+      expect(live.updates).toBe(before + 1);
+      expect(live.content).toContain(next);
+    }
+  });
+
+  it("refuses a salesperson clicking finance's button, and nothing changes", async () => {
+    const before = await order(id);
+    const b = button(finance, id, 'CONFIRM_PRICE');
+    const r = await clickAt(li, b.message, b.value);
+    expect(r.toast?.content).toContain('没有权限');
+    expect(r.toast?.content).toContain('财务');
+    const after = await order(id);
+    expect({ state: after.state, version: after.version }).toEqual({ state: before.state, version: before.version });
+  });
+
+  it('lets finance confirm the price from its DM card, and the group card follows', async () => {
+    const r = await step(finance, id, 'CONFIRM_PRICE');
+    expect(r.toast?.type).toBe('success');
+    expect((await order(id)).state).toBe('price_confirmed');
+    expect(h.fake.messages.get(groupCard.message_id)!.content).toContain('待客户确认');
+  });
+
+  it('changes the order once on a double click, and answers the second click with a toast and the fresh card', async () => {
+    const b = button('group', id, 'CUSTOMER_CONFIRM');
+    const first = await clickAt(li, b.message, b.value);
+    const second = await clickAt(li, b.message, b.value);
+    expect(first.toast?.type).toBe('success');
+    expect(second.toast?.content).toContain('已过期');
+    expect(JSON.stringify(second.card?.data)).toContain('待录入ERP');
+    const fired = await h.db.select().from(orderEvents).where(and(eq(orderEvents.orderId, id), eq(orderEvents.event, 'CUSTOMER_CONFIRM')));
+    expect(fired).toHaveLength(1);
+    expect((await order(id)).state).toBe('customer_confirmed');
+  });
+
+  it("refuses a click on an outdated card (engineering's, from before its step) with a toast and the fresh card", async () => {
+    const stale = { action: 'orders.step', id, v: 2, e: 'CONFIRM_TECH' };
+    const engCard = cards(eng).find((m) => m.content.includes(id))!;
+    const r = await clickAt(eng, engCard, stale);
+    expect(r.toast?.type).toBe('warning');
+    expect(r.toast?.content).toContain('已过期');
+    expect(JSON.stringify(r.card?.data)).toContain('待录入ERP');
+    expect((await order(id)).state).toBe('customer_confirmed');
+    const refused = await h.db.select().from(auditLog).where(and(eq(auditLog.action, 'order.click'), eq(auditLog.outcome, 'refused')));
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('rejections and old cards', () => {
+  let id = '';
+
+  it('lets engineering send a step back only with a note; the order returns to evaluation and the owner hears why', async () => {
+    tick('2026-11-10T14:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=底座 数量=20 单价=30 交期=2026-12-20'));
+    await step(li, id, 'EVALUATE');
+    const noNote = await step(eng, id, 'REJECT_TECH');
+    expect(noNote.toast?.content).toContain('还缺少：说明');
+    expect((await order(id)).state).toBe('evaluated');
+    const since = mark();
+    const r = await step(eng, id, 'REJECT_TECH', { note: '公差做不到 0.01' });
+    expect(r.toast?.type).toBe('success');
+    expect((await order(id)).state).toBe('received');
+    const dm = sentAfter(li, since);
+    expect(dm).toContain('技术驳回');
+    expect(dm).toContain('公差做不到 0.01');
+    expect(dm).toContain('新待办「订单评估」');
+  });
+
+  it("re-posts the card in its chat once it is past Feishu's 14-day update window", async () => {
+    const live = button(li, id, 'EVALUATE').message;
+    const before = cards(li).length;
+    const realNow = h.fake.now;
+    h.fake.now = () => Date.now() + 15 * 86_400_000;
+    try {
+      await ask(li, `/订单 进度 ${id} 客户确认公差放宽到 0.02`);
+    } finally {
+      h.fake.now = realNow;
+    }
+    expect(h.fake.messages.get(live.message_id)!.content).not.toContain('客户确认公差放宽');
+    const reposted = cards(li).slice(before).find((m) => m.content.includes('客户确认公差放宽'));
+    expect(reposted).toBeDefined();
+  });
+});
+
+describe('important orders and credit', () => {
+  let id = '';
+
+  it('warns the owner and the supervisor by DM when the order takes the customer over its credit limit, never in the group', async () => {
+    tick('2026-11-11T09:00');
+    const since = mark();
+    const reply = await ask(li, '/订单 新建 客户=华南电子 产品=主板 数量=1000 单价=200 交期=2026-12-25', 'group');
+    id = numberIn(reply);
+    expect(reply).not.toContain('信用');
+    for (const p of [li, boss]) {
+      const dm = sentAfter(p, since);
+      expect(dm).toContain('信用额度提醒');
+      expect(dm).toContain('¥50,000');
+    }
+    expect(sentAfter(zhang, since)).not.toContain('信用');
+  });
+
+  it('cannot reach price confirmation without the supervisor; the supervisor reviews from the DM card, then finance can', async () => {
+    const o = await order(id);
+    expect(o.important).toBe(true);
+    button(boss, id, 'REVIEW'); // the supervisor got a review card
+    await step(li, id, 'EVALUATE', {}, 'group');
+    await step(eng, id, 'CONFIRM_TECH');
+    await step(pmc, id, 'CONFIRM_PRODUCTION');
+    const refused = await step(finance, id, 'CONFIRM_PRICE');
+    expect(refused.toast?.content).toContain('主管审核');
+    expect((await order(id)).state).toBe('production_confirmed');
+
+    const reviewed = await step(boss, id, 'REVIEW');
+    expect(reviewed.toast?.type).toBe('success');
+    expect((await order(id)).reviewedBy).toBe(boss.openId);
+    const priced = await step(finance, id, 'CONFIRM_PRICE');
+    expect(priced.toast?.type).toBe('success');
+    expect((await order(id)).state).toBe('price_confirmed');
+  });
+});
+
+describe('payments', () => {
+  let id = '';
+
+  it('adds partial payments up, refuses overpaying, and tells the group only that a payment was logged', async () => {
+    tick('2026-11-12T10:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=支架 数量=200 单价=50 交期=2026-11-20 付款期限=2026-11-25'));
+    expect(await ask(li, `/订单 回款 ${id} 3000`)).toContain('累计 ¥3,000 / ¥10,000，未收 ¥7,000');
+    expect(await ask(li, `/订单 回款 ${id} 2,000 首付款`)).toContain('累计 ¥5,000 / ¥10,000，未收 ¥5,000');
+    expect(await ask(li, `/订单 回款 ${id} 6000`)).toContain('超过订单');
+    expect(await ask(li, `/订单 回款 ${id} 100`, 'group')).toBe(`已登记订单 ${id} 的回款，明细已私信给你。`);
+    expect(await ask(zhang, `/订单 回款 ${id} 100`)).toContain('没有权限');
+    const o = await order(id);
+    expect(o.paidAmount).toBe(5100);
+    expect(await h.db.select().from(orderPayments).where(eq(orderPayments.orderId, id))).toHaveLength(3);
+  });
+
+  it('reminds the owner of an overdue payment, once per day', async () => {
+    const since = mark();
+    await runNamed('orders.payment_overdue', T('2026-11-26T09:30'));
+    const dm = sentAfter(li, since);
+    expect(dm).toContain('回款逾期');
+    expect(dm).toContain(id);
+    expect(dm).toContain('未收 ¥4,900');
+    const again = mark();
+    await runNamed('orders.payment_overdue', T('2026-11-26T11:00'));
+    expect(sentAfter(li, again)).toBe('');
+  });
+});
+
+describe('the whole way through', () => {
+  let id = '';
+
+  it('runs from production to archive: progress, daily reminder, on-time shipping, receipt, payment in full, summary', async () => {
+    tick('2026-11-16T09:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=面板 数量=10 单价=100 交期=2026-11-27 付款期限=2026-12-31'));
+    await step(li, id, 'EVALUATE');
+    await step(eng, id, 'CONFIRM_TECH');
+    await step(pmc, id, 'CONFIRM_PRODUCTION');
+    await step(finance, id, 'CONFIRM_PRICE');
+    for (const e of ['CUSTOMER_CONFIRM', 'ENTER_ERP', 'DISTRIBUTE']) expect((await step(li, id, e)).toast?.type).toBe('success');
+    expect((await step(pmc, id, 'START_PRODUCTION')).toast?.type).toBe('success');
+    expect((await order(id)).state).toBe('in_production');
+    const monday = mark();
+    await runNamed('orders.customer_weekly', T('2026-11-16T10:00'));
+    expect(sentAfter(li, monday)).toContain('向客户通报');
+    expect(sentAfter(li, monday)).toContain(id);
+
+    tick('2026-11-17T10:00');
+    expect(await ask(li, `/订单 进度 ${id} 已完成 60% 已告知客户`)).toContain('已告知客户');
+    const since = mark();
+    await runNamed('orders.progress_daily', T('2026-11-17T16:00'));
+    expect(sentAfter(li, since)).not.toContain(id);
+    await runNamed('orders.progress_daily', T('2026-11-18T16:00'));
+    expect(sentAfter(li, since)).toContain(id);
+
+    tick('2026-11-20T10:00');
+    await step(li, id, 'READY');
+    await step(li, id, 'SHIP');
+    expect(await order(id)).toMatchObject({ state: 'shipped', onTimeDelivery: true });
+    await step(li, id, 'ARRIVED');
+    await step(li, id, 'CONFIRM_RECEIPT');
+    expect((await order(id)).state).toBe('delivered');
+    await ask(finance, `/订单 回款 ${id} 1000`);
+    expect(await order(id)).toMatchObject({ state: 'paid', onTimePayment: true, paidAmount: 1000 });
+    expect((await step(li, id, 'SUMMARIZE')).toast?.content).toContain('说明');
+    expect((await step(li, id, 'SUMMARIZE', { note: '按期交付，客户满意' })).toast?.type).toBe('success');
+    await step(li, id, 'ARCHIVE');
+    expect((await order(id)).state).toBe('archived');
+    const open = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, id), eq(deadlines.status, 'open')));
+    expect(open).toEqual([]);
+    const history = await ask(li, `/订单 ${id}`);
+    for (const word of ['登记订单', '技术确认', '更新进度', '已出货', '回款', '完成订单总结']) expect(history).toContain(word);
+  });
+});
+
+describe('changes and exceptions', () => {
+  let id = '';
+
+  it('logs a change back to evaluation with an 8-working-hour response clock and keeps the old terms in the history', async () => {
+    tick('2026-11-23T09:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=线束 数量=100 单价=10 交期=2026-12-18'));
+    await step(li, id, 'EVALUATE');
+    const reply = await ask(li, `/订单 变更 ${id} 客户加量 数量=300`);
+    expect(reply).toContain('变更中');
+    expect(reply).toContain('11-24 09:33');
+    expect(await order(id)).toMatchObject({ state: 'changed', qty: 300, amount: 3000 });
+    const [change] = await h.db.select().from(orderEvents).where(and(eq(orderEvents.orderId, id), eq(orderEvents.kind, 'change')));
+    expect(change!.detail).toMatchObject({ before: { qty: 100 }, after: { qty: 300 } });
+    expect((await step(li, id, 'REEVALUATE')).toast?.type).toBe('success');
+    expect((await order(id)).state).toBe('received');
+  });
+
+  it('logs an exception with a 4-hour clock; closing it with a cause stores the allocation and tells only the supervisor and the owner', async () => {
+    const reply = await ask(li, `/订单 异常 ${id} 来料不良，预计延误 2 天`, 'group');
+    expect(reply).toContain(`${id}-E1`);
+    expect(reply).toContain('11-23 14:35');
+    button(li, `${id}-E1`, 'RESPOND', 'orders.exception');
+    const since = mark();
+    const b = button(boss, `${id}-E1`, 'CLOSE', 'orders.exception');
+    const noCause = await clickAt(boss, b.message, b.value, { loss: '10000' });
+    expect(noCause.toast?.content).toContain('原因');
+    const closed = await clickAt(boss, b.message, b.value, { cause: 'order_error', loss: '1万', note: '下单规格写错' });
+    expect(closed.toast?.type).toBe('success');
+    expect(JSON.stringify(closed.card?.data)).toContain('¥3,000');
+    const [exc] = await h.db.select().from(orderExceptions).where(eq(orderExceptions.id, `${id}-E1`));
+    expect(exc).toMatchObject({ state: 'closed', cause: 'order_error', loss: 10_000, share: 0.3, allocatedAmount: 3000, responsibleOpenId: li.openId });
+    expect(sentAfter(li, since)).toContain('费用分摊');
+    expect(sentAfter(boss, since)).toContain('费用分摊');
+    expect(sentAfter(zhang, since)).toBe('');
+    const group = [...h.fake.messages.values()].filter((m) => m.chat_id === GROUP && !since.has(m.message_id)).map(h.textOf).join('\n');
+    expect(group).not.toContain('3,000');
+  });
+});
+
+describe('the form card', () => {
+  it('sends a form for /订单 新建 without fields; its submit creates one order, and a second submit does not', async () => {
+    tick('2026-11-24T10:00');
+    const { messageId } = await h.say(li, '/订单 新建', { createTime: tick() });
+    const form = h.repliesTo(messageId)[0]!;
+    const submit = callbacks(JSON.parse(form.content)).find((v) => v.action === 'orders.create')!;
+    const before = await orderCount();
+    const bad = await clickAt(li, form, submit, { customer: '东方精密', product: '外壳', qty: '0', price: '8', due: '2026-12-30 +0800' });
+    expect(bad.toast?.content).toContain('数量「0」必须是正数');
+    const ok = await clickAt(li, form, submit, { customer: '东方精密', product: '外壳', qty: '100', price: '8', due: '2026-12-30 +0800', important: true });
+    const id = numberIn(ok.toast?.content ?? '');
+    expect(id).toMatch(/^DD-20261124-/);
+    expect(await order(id)).toMatchObject({ qty: 100, dueDate: '2026-12-30', important: true });
+    expect(cards(li).some((m) => m.content.includes(`订单 ${id}`))).toBe(true);
+    const again = await clickAt(li, form, submit, { customer: '东方精密', product: '外壳', qty: '100', price: '8', due: '2026-12-30 +0800' });
+    expect(again.toast?.content).toContain('已提交过');
+    expect(await orderCount()).toBe(before + 1);
+  });
+});
+
+describe('bad input', () => {
+  it('answers an unknown customer, a quantity ≤ 0 and a past due date in Chinese, and writes nothing', async () => {
+    tick('2026-11-25T10:00');
+    const before = await orderCount();
+    const unknown = await ask(li, '/订单 新建 客户=不存在公司 产品=X 数量=1 单价=1 交期=2026-12-30');
+    expect(unknown).toContain('没有客户「不存在公司」');
+    expect(unknown).toContain('/客户 新建 不存在公司');
+    expect(await ask(li, '/订单 新建 客户=东方精密 产品=X 数量=0 单价=1 交期=2026-12-30')).toContain('数量「0」必须是正数');
+    expect(await ask(li, '/订单 新建 客户=东方精密 产品=X 数量=-5 单价=1 交期=2026-12-30')).toContain('必须是正数');
+    expect(await ask(li, '/订单 新建 客户=东方精密 产品=X 数量=5 单价=1 交期=2026-11-01')).toContain('已经过去了');
+    expect(await ask(li, '/订单 新建 客户=东方精密 数量=5 单价=1 交期=2026-12-30')).toContain('缺少 产品');
+    expect(await ask(li, '/订单 DD-20991231-999')).toContain('没有订单');
+    expect(await ask(li, '/订单 列表 状态=飞了')).toContain('状态「飞了」不存在');
+    expect(await orderCount()).toBe(before);
+  });
+
+  it('never lost a card: every message and PATCH was accepted by the fake Feishu', async () => {
+    const dead = await h.db.select().from(outboxMessages).where(eq(outboxMessages.status, 'dead'));
+    expect(dead.map((d) => d.lastError)).toEqual([]);
+  });
+
+  it('lists my orders by state', async () => {
+    const list = await ask(li, '/订单 列表 状态=已归档');
+    expect(list).toContain('已归档');
+    expect(list).toMatch(/DD-20261116-\d{3}/);
+  });
+});
