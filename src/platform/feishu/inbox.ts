@@ -5,6 +5,7 @@ import { withWriteLock } from '../db/write-lock';
 import { inboxEvents } from '../db/core.schema';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
+import { Pump } from '../pump';
 
 export interface InboxRow {
   eventId: string;
@@ -64,9 +65,7 @@ export type InboxHandler = (row: typeof inboxEvents.$inferSelect) => Promise<voi
  */
 export class InboxProcessor {
   readonly instanceId = randomUUID();
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly pump: Pump;
 
   constructor(
     private readonly database: Database,
@@ -74,7 +73,9 @@ export class InboxProcessor {
     private readonly log: Logger,
     private readonly handle: InboxHandler,
     private readonly leaseMs = 60_000,
-  ) {}
+  ) {
+    this.pump = new Pump('inbox processing', () => this.processBatch(), log);
+  }
 
   /** At start-up: an embedded database has one owner, so rows a crashed run had claimed are ours again. */
   async recover(): Promise<void> {
@@ -82,34 +83,9 @@ export class InboxProcessor {
     await withWriteLock(() => this.database.db.update(inboxEvents).set({ status: 'pending', claimedBy: null, claimedUntil: null }).where(eq(inboxEvents.status, 'processing')));
   }
 
-  kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while (!this.stopped && (await this.processBatch()) > 0) {}
-        } while (this.again && !this.stopped);
-      } catch (err) {
-        this.log.error('inbox processing failed', { err });
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
-  }
-
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  stop(): void {
-    this.stopped = true;
-  }
+  kick = (): Promise<void> => this.pump.kick();
+  idle = (): Promise<void> => this.pump.idle();
+  stop = (): void => this.pump.stop();
 
   private async processBatch(limit = 20): Promise<number> {
     const { db } = this.database;
@@ -133,7 +109,6 @@ export class InboxProcessor {
       .returning());
     claimed.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
     for (const row of claimed) {
-      if (this.stopped) break;
       const started = Date.now();
       const log = this.log.child({ eventId: row.eventId, eventType: row.eventType });
       try {

@@ -5,6 +5,7 @@ import { withWriteLock } from '../db/write-lock';
 import { cardMessages, outboxMessages } from '../db/core.schema';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
+import { Pump } from '../pump';
 import { FeishuError, type FeishuApi } from './api';
 
 /** What a module asks to send. Cards are card JSON 2.0 objects; text is plain text. */
@@ -66,11 +67,9 @@ type Row = typeof outboxMessages.$inferSelect;
  */
 export class OutboxSender {
   private readonly opts: OutboxOptions;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly pump: Pump;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly recentByChat = new Map<string, number[]>();
-  private stopped = false;
 
   constructor(
     private readonly database: Database,
@@ -80,6 +79,7 @@ export class OutboxSender {
     opts: Partial<OutboxOptions> = {},
   ) {
     this.opts = { ...defaults, ...opts };
+    this.pump = new Pump('outbox drain', () => this.drainOnce(), log, () => void this.scheduleNext());
   }
 
   /**
@@ -91,36 +91,13 @@ export class OutboxSender {
     await withWriteLock(() => this.database.db.update(outboxMessages).set({ status: 'pending', claimedUntil: null }).where(eq(outboxMessages.status, 'sending')));
   }
 
-  /** Starts a drain if none is running; returns when the outbox has nothing due. */
-  kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.drainOnce()) > 0) {}
-        } while (this.again);
-      } catch (err) {
-        this.log.error('outbox drain failed', { err });
-      } finally {
-        this.running = null;
-        this.scheduleNext();
-      }
-    })();
-    return this.running;
-  }
-
+  /** Starts a drain if none is running; resolves when the outbox has nothing due. */
+  kick = (): Promise<void> => this.pump.kick();
   /** Waits for the current drain (used by shutdown and tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
+  idle = (): Promise<void> => this.pump.idle();
 
   stop(): void {
-    this.stopped = true;
+    this.pump.stop();
     if (this.timer) clearTimeout(this.timer);
   }
 
@@ -264,7 +241,6 @@ export class OutboxSender {
 
   /** Wakes up for the next retry; the periodic poll is the safety net. */
   private async scheduleNext(): Promise<void> {
-    if (this.stopped) return;
     const { db } = this.database;
     const [next] = await db
       .select({ at: outboxMessages.nextAttemptAt })
