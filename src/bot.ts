@@ -6,6 +6,7 @@ import { Refusal } from './platform/errors';
 import type { Inbound } from './platform/feishu/inbound';
 import type { JobDef } from './platform/jobs/job';
 import { collectRegistry, type ModuleDef } from './platform/module';
+import { permittedLabel } from './platform/roles';
 import type { CardActionResult } from './platform/router/command';
 import { helpCommand } from './platform/router/help';
 import { CardActionRegistry, CommandRegistry } from './platform/router/registry';
@@ -41,8 +42,9 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
   services.registry = collectRegistry(modules);
   const tz = services.config.BUSINESS_TZ;
 
-  const allowed = (roles: ReadonlyArray<string> | undefined, ctx: BotContext) =>
-    ctx.actor.isAdmin && roles?.includes('admin') ? true : !roles ? ctx.actor.role !== null || ctx.actor.isAdmin : roles.some((r) => r === ctx.actor.role);
+  /** The listed roles may ('admin' = ADMIN_OPEN_IDS); with no list, anyone who has a role. */
+  const allowed = (roles: ReadonlyArray<string> | undefined, { actor }: BotContext) =>
+    roles ? roles.some((r) => (r === 'admin' ? actor.isAdmin : r === actor.role)) : actor.role !== null || actor.isAdmin;
 
   /** Runs a command line for an actor; every outcome is a reply — refusals and bad input included. */
   async function runCommandText(ctx: BotContext, text: string): Promise<void> {
@@ -54,7 +56,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
         const hint = parsed.suggestion ? `你是不是想用 /${parsed.suggestion}？` : '';
         await ctx.reply({ text: `没有命令「/${parsed.word}」。${hint}\n发送 /帮助 查看全部命令。Unknown command — send /help.` });
       } else {
-        await ctx.reply({ text: `${parsed.message}\n${(commands.usageOf(parsed.def) as { text: string }).text}` });
+        await ctx.reply({ text: `${parsed.message}\n${commands.usageOf(parsed.def)}` });
       }
       return;
     }
@@ -63,8 +65,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
     const name = `/${def.path.join(' ')}`;
     if (!allowed(def.roles, ctx)) {
       await ctx.audit({ action: `command:${def.path.join('.')}`, outcome: 'refused', detail: { reason: 'role', role: ctx.actor.role } });
-      const who = def.roles?.map((r) => (r === 'admin' ? '管理员' : r)).join('、');
-      await ctx.reply({ text: ctx.actor.role === null && !ctx.actor.isAdmin ? `你还没有角色，请管理员用 /角色 @你 <角色> 绑定后再试。` : `没有权限：${name} 只限${roleWords(def.roles)}使用。${who ? '' : ''}` });
+      await ctx.reply({ text: ctx.actor.role === null && !ctx.actor.isAdmin ? `你还没有角色，请管理员用 /角色 @你 <角色> 绑定后再试。` : `没有权限：${name} 只限${permittedLabel(def.roles)}使用。` });
       return;
     }
     if (def.chat === 'group' && ctx.chat?.type !== 'group') {
@@ -77,7 +78,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
       const result = schema.safeParse(raw);
       if (!result.success) {
         const first = result.error.issues[0]!;
-        await ctx.reply({ text: `${first.message}\n${(commands.usageOf(def) as { text: string }).text}` });
+        await ctx.reply({ text: `${first.message}\n${commands.usageOf(def)}` });
         return;
       }
       args = result.data;
@@ -144,7 +145,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
       }
       if (!allowed(def.roles, ctx)) {
         await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'role', role: actor.role, value: value.data } });
-        return { toast: { type: 'error', text: `没有权限：只限${roleWords(def.roles)}操作。` } };
+        return { toast: { type: 'error', text: `没有权限：只限${permittedLabel(def.roles)}操作。` } };
       }
       return def.run(ctx, { value: input.data, form: ev.form, option: ev.option, messageId: ev.messageId, updateToken: ev.token });
     },
@@ -168,7 +169,3 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
   };
 }
 
-function roleWords(roles: ReadonlyArray<string> | undefined): string {
-  const names: Record<string, string> = { admin: '管理员', supervisor: '主管', senior: '高级业务员', sales: '业务员', finance: '财务', pmc: 'PMC', quality: '品质', engineering: '工程', logistics: '物流', hr: '人事', gm: '总经办' };
-  return (roles ?? []).map((r) => names[r] ?? r).join('、');
-}

@@ -27,3 +27,6 @@ export function parseRole(input: string): Role | undefined {
 }
 
 export const roleLabel = (role: string | null | undefined) => (role && role in ROLES ? ROLES[role as Role].zh : '未分配');
+
+/** Who a permission list names, in words: roles plus 'admin' (ADMIN_OPEN_IDS). */
+export const permittedLabel = (roles: ReadonlyArray<string> | undefined) => (roles ?? []).map((r) => (r === 'admin' ? '管理员' : roleLabel(r))).join('、');

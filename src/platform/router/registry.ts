@@ -1,5 +1,4 @@
-import type { Content } from '../feishu/outbox';
-import { roleLabel, type Role } from '../roles';
+import { permittedLabel, type Role } from '../roles';
 import type { CardActionDef, CommandDef, RawArgs } from './command';
 import { closest, splitArgs, tokenize } from './parse';
 
@@ -82,7 +81,7 @@ export class CommandRegistry {
           `**${d.usage}**`,
           `${d.summary} · ${d.summaryEn}`,
           d.aliases?.length ? `English: ${d.aliases.map((a) => '/' + a.join(' ')).join(', ')}` : '',
-          d.roles ? `权限：${d.roles.map(roleName).join('、')}` : '',
+          d.roles ? `权限：${permittedLabel(d.roles)}` : '',
           ...(d.examples ?? []).map((e) => `例：\`${e}\``),
         ]
           .filter(Boolean)
@@ -91,12 +90,11 @@ export class CommandRegistry {
       .join('\n\n');
   }
 
-  usageOf(def: CommandDef): Content {
-    return { text: `用法：${def.usage}${def.examples?.[0] ? `\n例：${def.examples[0]}` : ''}` };
+  usageOf(def: CommandDef): string {
+    return `用法：${def.usage}${def.examples?.[0] ? `\n例：${def.examples[0]}` : ''}`;
   }
 }
 
-const roleName = (r: string) => (r === 'admin' ? '管理员' : roleLabel(r));
 
 /** Words after the command path → the named arguments the command declares; a string is an error. */
 function mapArgs(def: CommandDef, words: string[]): RawArgs | string {
