@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadActor, makeContext, rememberChat } from './platform/actors';
+import { chatType, loadActor, makeContext, rememberChat } from './platform/actors';
 import type { BotContext, Services } from './platform/context';
 import type { Tx } from './platform/db/client';
 import { Refusal } from './platform/errors';
@@ -133,19 +133,20 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
 
     async handleCardAction(ev, tx) {
       const actor = await loadActor(services, tx, ev.operator, ev.at);
-      const chat = ev.chatId ? ({ id: ev.chatId, type: 'group' } as const) : undefined;
+      // Card callbacks don't say what kind of chat they come from; unknown counts as a group (shows less).
+      const chat = ev.chatId ? { id: ev.chatId, type: (await chatType(tx, ev.chatId)) ?? 'group' } : undefined;
       const ctx = makeContext(services, tx, { causeId: ev.eventId, now: ev.at, actor, chat });
       const value = buttonValue.safeParse(ev.value);
       const def = value.success ? cardActions.byId.get(value.data.action) : undefined;
       if (!def || !value.success) return { toast: { type: 'error', text: '这个按钮已失效，请重新发送命令。' } };
-      const input = def.value.safeParse(value.data);
-      if (!input.success) {
-        await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'bad_value' } });
-        return { toast: { type: 'error', text: '卡片数据无效，请重新发送命令获取新卡片。' } };
-      }
       if (!allowed(def.roles, ctx)) {
         await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'role', role: actor.role, value: value.data } });
         return { toast: { type: 'error', text: `没有权限：只限${permittedLabel(def.roles)}操作。` } };
+      }
+      const input = def.value.safeParse(value.data);
+      if (!input.success) {
+        await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'bad_value', value: value.data } });
+        return { toast: { type: 'error', text: '卡片数据无效，请重新发送命令获取新卡片。' } };
       }
       return def.run(ctx, { value: input.data, form: ev.form, option: ev.option, messageId: ev.messageId, updateToken: ev.token });
     },

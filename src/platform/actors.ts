@@ -25,6 +25,11 @@ export async function rememberChat(tx: Tx, chat: ChatRef, now: Date, name?: stri
   await tx.insert(chats).values({ chatId: chat.id, chatType: chat.type, name: name ?? null, createdAt: now }).onConflictDoNothing();
 }
 
+export async function chatType(tx: Tx, chatId: string): Promise<ChatRef['type'] | undefined> {
+  const [row] = await tx.select({ type: chats.chatType }).from(chats).where(eq(chats.chatId, chatId));
+  return row?.type === 'p2p' || row?.type === 'group' ? row.type : undefined;
+}
+
 export async function teamChatId(tx: Tx): Promise<string | undefined> {
   const [row] = await tx.select({ chatId: chats.chatId }).from(chats).where(eq(chats.isTeam, true)).limit(1);
   return row?.chatId;

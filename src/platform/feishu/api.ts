@@ -2,7 +2,8 @@ import * as lark from '@larksuiteoapi/node-sdk';
 
 /** What the bot needs from the Open API, with Feishu's failures turned into one error type. */
 export interface FeishuApi {
-  send(receiveIdType: 'open_id' | 'chat_id', receiveId: string, msgType: string, content: string, uuid: string): Promise<{ messageId: string }>;
+  /** chatId: where it landed — for a DM sent by open_id, the p2p chat's id. */
+  send(receiveIdType: 'open_id' | 'chat_id', receiveId: string, msgType: string, content: string, uuid: string): Promise<{ messageId: string; chatId?: string }>;
   reply(messageId: string, msgType: string, content: string, uuid: string): Promise<{ messageId: string }>;
   patch(messageId: string, content: string): Promise<void>;
   cardUpdate(token: string, card: unknown): Promise<void>;
@@ -87,7 +88,7 @@ export function createFeishuApi(opts: { appId: string; appSecret: string; baseUr
       const res = await call(() =>
         client.im.message.create({ params: { receive_id_type: receiveIdType }, data: { receive_id: receiveId, msg_type: msgType, content, uuid } }),
       );
-      return { messageId: res.data?.message_id ?? '' };
+      return { messageId: res.data?.message_id ?? '', chatId: res.data?.chat_id ?? undefined };
     },
     async reply(messageId, msgType, content, uuid) {
       const res = await call(() => client.im.message.reply({ path: { message_id: messageId }, data: { msg_type: msgType, content, uuid } }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client';
 import { withWriteLock } from '../db/write-lock';
-import { cardMessages, outboxMessages } from '../db/core.schema';
+import { cardMessages, chats, outboxMessages } from '../db/core.schema';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { Pump } from '../pump';
@@ -137,8 +137,9 @@ export class OutboxSender {
     const { db } = this.database;
     try {
       await this.pace(row.receiveId ?? row.messageId ?? '');
-      const messageId = await this.perform(row);
-      if (messageId === undefined) return; // rescheduled (waiting for its card to be posted)
+      const sent = await this.perform(row);
+      if (sent === undefined) return; // rescheduled (waiting for its card to be posted)
+      const { messageId, dmChatId } = sent;
       await withWriteLock(() => db.batch([
         db.update(outboxMessages).set({ status: 'sent', sentAt: this.clock.now(), resultMessageId: messageId || null, lastError: null }).where(eq(outboxMessages.id, row.id)),
         ...(row.cardKey && messageId && (row.kind === 'send' || row.kind === 'reply')
@@ -148,6 +149,8 @@ export class OutboxSender {
                 .onConflictDoUpdate({ target: cardMessages.cardKey, set: { messageId, sentAt: this.clock.now() } }),
             ]
           : []),
+        // A DM's chat id is learnt here: card clicks from it are then known to come from a private chat.
+        ...(dmChatId ? [db.insert(chats).values({ chatId: dmChatId, chatType: 'p2p', createdAt: this.clock.now() }).onConflictDoNothing()] : []),
       ]));
     } catch (e) {
       const err = e instanceof FeishuError ? e : new FeishuError(-1, 0, (e as Error).message);
@@ -168,23 +171,28 @@ export class OutboxSender {
   }
 
   /** Sends one row; returns the resulting message id ('' when none), or undefined when it must wait. */
-  private async perform(row: Row): Promise<string | undefined> {
+  private async perform(row: Row): Promise<{ messageId: string; dmChatId?: string } | undefined> {
+    const send = async (msgType: string, content: string) => {
+      const r = await this.api.send(row.receiveIdType as 'open_id' | 'chat_id', row.receiveId!, msgType, content, row.uuid);
+      return { messageId: r.messageId, dmChatId: row.receiveIdType === 'open_id' ? r.chatId : undefined };
+    };
     switch (row.kind) {
       case 'reply':
-        return (await this.api.reply(row.messageId!, row.msgType, row.content, row.uuid)).messageId;
+        return { messageId: (await this.api.reply(row.messageId!, row.msgType, row.content, row.uuid)).messageId };
       case 'send':
-        return (await this.api.send(row.receiveIdType as 'open_id' | 'chat_id', row.receiveId!, row.msgType, row.content, row.uuid)).messageId;
+        return send(row.msgType, row.content);
       case 'file': {
         const file = JSON.parse(row.content) as { name: string; base64: string };
         const { fileKey } = await this.api.uploadFile(file.name, Buffer.from(file.base64, 'base64'));
-        const content = JSON.stringify({ file_key: fileKey });
-        return (await this.api.send(row.receiveIdType as 'open_id' | 'chat_id', row.receiveId!, 'file', content, row.uuid)).messageId;
+        return send('file', JSON.stringify({ file_key: fileKey }));
       }
       case 'card_update':
         await this.api.cardUpdate(row.messageId!, JSON.parse(row.content));
-        return '';
-      case 'patch':
-        return this.patch(row);
+        return { messageId: '' };
+      case 'patch': {
+        const messageId = await this.patch(row);
+        return messageId === undefined ? undefined : { messageId };
+      }
     }
   }
 
