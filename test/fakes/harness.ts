@@ -32,7 +32,7 @@ export const PEOPLE = {
   quality: { openId: 'ou_qa', name: '吴品质' },
   gm: { openId: 'ou_gm', name: '郑总' },
 } as const;
-export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+export type Person = { readonly openId: string; readonly name: string };
 
 export const GROUP = 'oc_team_chat';
 
