@@ -6,7 +6,7 @@ import { cardRendererSource, escapeHtml } from './card-render';
  * - The card renderer is card-render.ts's factory, serialised with `toString()`.
  * - CLIENT_JS: the app (state, event stream, composer, card clicks, clock). Plain ES2020 in a String.raw
  *   literal: it uses no template literals or `${`, so nothing here is interpolated by TypeScript.
- * Server side: src/local/simulator.ts (GET /local/state, /local/stream, POST /local/send, /local/click, /local/jump).
+ * Server side: src/local/simulator.ts (GET /local/state, /local/stream, POST /local/send, /local/click, /local/jump, /local/seed).
  */
 
 const PAGE_CSS = String.raw`
@@ -279,6 +279,7 @@ const BODY = String.raw`
         <details id="jobs"><summary>定时任务 · Jobs</summary><div id="jobs-list"></div></details>
       </div>
     </div>
+    <button class="tb-btn" id="seed-demo" title="一个月的客户、订单、投诉和合同，经由真实命令和卡片生成 · a month of customers, orders, complaints and contracts, made through the real commands">载入演示数据 · Load demo data</button>
   </header>
   <aside id="sidebar">
     <h2>当前身份<span>Acting as</span></h2>
@@ -779,6 +780,24 @@ const CLIENT_JS = String.raw`
     if (kind === 'monday') return jump(addDays(now, 8 - wall(now).wd) + 'T09:30');
   }
 
+  // ── Demo data ───────────────────────────────────────────────────────────────
+
+  function seedDemo() {
+    var button = $('seed-demo');
+    var label = button.textContent;
+    button.disabled = true;
+    button.textContent = '正在载入演示数据…';
+    toast('info', '正在载入一个月的演示数据（经由真实命令和卡片），需要一两分钟… · loading demo data');
+    post('/local/seed', {})
+      .then(function (res) {
+        if (!res.ok) { toast(res.already ? 'warning' : 'error', res.error || '载入失败 · failed'); return; }
+        toast('success', '已载入演示数据：' + res.customers + ' 个客户，' + res.steps + ' 步操作 · demo data loaded');
+        return load();
+      })
+      .catch(function () { toast('error', '载入失败 · failed'); })
+      .then(function () { button.disabled = false; button.textContent = label; });
+  }
+
   // ── Live updates ────────────────────────────────────────────────────────────
 
   function connect() {
@@ -793,6 +812,12 @@ const CLIENT_JS = String.raw`
       upsert(data.message);
     });
     stream.addEventListener('clock', function (e) { setClock(JSON.parse(e.data)); });
+    stream.addEventListener('seed', function (e) {
+      var p = JSON.parse(e.data);
+      var button = $('seed-demo');
+      button.disabled = p.done < p.total;
+      button.textContent = p.done < p.total ? '正在载入演示数据 ' + p.done + '/' + p.total : '载入演示数据 · Load demo data';
+    });
   }
 
   // ── Wiring ──────────────────────────────────────────────────────────────────
@@ -825,6 +850,8 @@ const CLIENT_JS = String.raw`
     } else if (t.closest('#jump-go')) {
       var value = $('jump-input').value;
       if (value) jump(value);
+    } else if (t.closest('#seed-demo')) {
+      seedDemo();
     } else if (t.closest('#clock-reset')) {
       post('/local/reset-clock', {}).then(function (res) { if (res.clock) setClock(res.clock); toast('info', '已回到真实时间 · back to real time'); });
     } else if (t.closest('#send')) {

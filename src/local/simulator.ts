@@ -13,6 +13,7 @@ import { zonedParts, zonedTime } from '../platform/time';
 import { p2pChatId, type FakeMessage, type FakeOpenApiState, type MessageEventKind } from './fake-openapi';
 import { cardActionEvent, messageEvent, signedRequest, type UserRef } from './feishu-events';
 import { DEMO_PEOPLE, DEMO_TEAM_CHAT, LOCAL_SECRETS } from './local-mode';
+import { ALREADY_SEEDED, customerCount, seedDemo, SeedError } from './seed-demo';
 import { simulatorPage } from './simulator-page';
 
 /**
@@ -399,6 +400,27 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
     return c.json({ ok: true, clock: info });
   });
 
+  /**
+   * 载入演示数据: replays seed-demo.ts's month through this same API (/local/jump, /local/send, /local/click).
+   * Only on a department without customers, so a second press says so instead of doubling everything.
+   */
+  let seeding = false;
+  app.post('/local/seed', async (c) => {
+    if (seeding) return c.json({ ok: false, error: '正在载入演示数据，请稍候。' }, 409);
+    const existing = await customerCount(db);
+    if (existing > 0) return c.json({ ok: false, already: true, error: `${ALREADY_SEEDED}：数据库里已有 ${existing} 个客户，没有重复载入。` }, 409);
+    seeding = true;
+    try {
+      const report = await seedDemo((path, init) => app.request(path, init), { onStep: ({ done, total }) => hub.publish({ event: 'seed', data: { done, total } }) });
+      return c.json({ ok: true, ...report, customers: await customerCount(db) });
+    } catch (err) {
+      const why = err instanceof SeedError ? err.message : err instanceof Error ? err.message : String(err);
+      return c.json({ ok: false, error: `演示数据没有载入完整：${why}` }, 500);
+    } finally {
+      seeding = false;
+    }
+  });
+
   /** Files the bot uploaded (exports), so the page can offer a download link. */
   app.get('/local/files/:key', (c) => {
     const file = fake.files.get(c.req.param('key'));
@@ -520,10 +542,11 @@ export function mentionsIn(text: string, people: ReadonlyArray<{ openId: string;
 // ── Live events ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /** What the page hears on /local/stream: `message` (kind: the fake's create/reply/patch/card_update, a user's
- * message, or a card replaced by a callback) and `clock` after a jump or reset. */
+ * message, or a card replaced by a callback), `clock` after a jump or reset, `seed` as demo data loads. */
 export type SimEvent =
   | { event: 'message'; data: { kind: MessageEventKind | 'user' | 'callback'; message: SimMessage } }
-  | { event: 'clock'; data: ClockInfo };
+  | { event: 'clock'; data: ClockInfo }
+  | { event: 'seed'; data: { done: number; total: number } };
 
 /** Fans simulator events out to every open page. */
 class EventHub {

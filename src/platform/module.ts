@@ -3,6 +3,7 @@ import type { JobDef } from './jobs/job';
 import type { BotContext, Services } from './context';
 import type { Tx } from './db/client';
 import type { Content } from './feishu/outbox';
+import type { SubjectRef } from './sla/deadlines';
 
 /** A domain module declares what it adds; bot.ts wires every module the same way. */
 export interface ModuleDef {
@@ -24,6 +25,8 @@ export interface ModuleDef {
 export interface SubjectDef {
   /** Chinese noun: '订单', '客户投诉'. */
   label: string;
+  /** The record's name for people: 'DD-20261204-001', 'HT-…', '华为' (reminders say "订单 DD-…" instead of "订单 #12"). */
+  name?(tx: Tx, id: string): Promise<string | undefined>;
   show?(ctx: BotContext, id: string): Promise<Content | undefined>;
 }
 
@@ -59,3 +62,32 @@ export function collectRegistry(modules: ModuleDef[]): ModuleRegistry {
 }
 
 export const defineModule = (def: ModuleDef): ModuleDef => def;
+
+/** "订单 DD-20261204-001", "客户 华为" — or "订单 #12" when the subject has no name. */
+export type SubjectNames = (s: SubjectRef) => string;
+
+/**
+ * Looks up the names of these subjects once each (`cache` carries them across the cards of one
+ * run) and returns the namer. A module whose `name` fails costs its subjects their name, not the
+ * message: the reminder goes out as "订单 #12".
+ */
+export async function nameSubjects(tx: Tx, services: Pick<Services, 'registry' | 'log'>, subjects: Iterable<SubjectRef>, cache = new Map<string, string | undefined>()): Promise<SubjectNames> {
+  const key = (s: SubjectRef) => `${s.subjectType}\u0000${s.subjectId}`;
+  const defs = services.registry?.subjects ?? {};
+  for (const s of subjects) {
+    const k = key(s);
+    const def = defs[s.subjectType];
+    if (cache.has(k) || !def?.name) continue;
+    try {
+      cache.set(k, (await def.name(tx, String(s.subjectId)))?.trim() || undefined);
+    } catch (err) {
+      cache.set(k, undefined);
+      services.log.warn('subject name lookup failed', { subjectType: s.subjectType, subjectId: s.subjectId, err });
+    }
+  }
+  return (s) => {
+    const label = defs[s.subjectType]?.label ?? s.subjectType;
+    const name = cache.get(key(s));
+    return name ? `${label} ${name}` : `${label} #${s.subjectId}`;
+  };
+}

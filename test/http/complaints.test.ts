@@ -28,6 +28,7 @@ import { runJob } from '../../src/platform/jobs/runner';
 import { deadlines } from '../../src/platform/sla/sla.schema';
 import { complaintsHandledOnTime, complaintCostAllocations, complaints, satisfactionScores, satisfactionSurveys, scheduleQualityFollowUp, urgentIssues } from '../../src/modules/complaints';
 import { customers } from '../../src/modules/customers';
+import { orders } from '../../src/modules/orders';
 import { GROUP, PEOPLE, SECRETS, startHarness, type Harness, type Person } from '../fakes/harness';
 
 /** Shanghai wall time → instant. Monday 2026-11-02 10:00 is T0. */
@@ -50,6 +51,11 @@ beforeEach(async () => {
     .values({ name: '华星电子', ownerOpenId: PEOPLE.li.openId, state: 'archived', stateEnteredAt: T0, createdAt: T0, updatedAt: T0 })
     .returning();
   customerId = c!.id;
+  // The order the complaints below are about: a complaint's 订单 must be one of the customer's orders.
+  await h.db.insert(orders).values({
+    id: 'DD-20261101-001', customerId, customerName: '华星电子', ownerOpenId: PEOPLE.li.openId, product: '控制板', qty: 100, unitPrice: 10, amount: 1000,
+    dueDate: '2026-11-20', payBy: '2026-12-20', state: 'shipped', receivedAt: T0, confirmFrom: T0, createdAt: T0, updatedAt: T0,
+  });
 });
 afterEach(() => h.close());
 

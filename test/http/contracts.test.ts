@@ -25,6 +25,7 @@ import { contractsModule } from '../../src/modules/contracts';
 import { contractsConfig } from '../../src/modules/contracts/contracts.config';
 import { contractApprovals, contracts } from '../../src/modules/contracts/contracts.schema';
 import { customers } from '../../src/modules/customers';
+import { orders } from '../../src/modules/orders';
 import type { FakeMessage } from '../../src/local/fake-openapi';
 import { auditLog } from '../../src/platform/db/core.schema';
 import { runJob } from '../../src/platform/jobs/runner';
@@ -48,6 +49,12 @@ beforeAll(async () => {
     { name: '华强电子', ownerOpenId: li.openId, state: 'negotiation', stateEnteredAt: t, createdAt: t, updatedAt: t },
     { name: '远航机械', ownerOpenId: zhang.openId, state: 'contract', stateEnteredAt: t, createdAt: t, updatedAt: t },
   ]);
+  // The order the first contract links to (订单= is checked against the orders module).
+  const [hq] = await h.db.select().from(customers).where(eq(customers.name, '华强电子'));
+  await h.db.insert(orders).values({
+    id: 'DD-20261201-001', customerId: hq!.id, customerName: '华强电子', ownerOpenId: li.openId, product: '控制柜', qty: 10, unitPrice: 12_000, amount: 120_000,
+    dueDate: '2026-12-31', payBy: '2027-01-30', state: 'received', receivedAt: t, confirmFrom: t, createdAt: t, updatedAt: t,
+  });
 });
 afterAll(() => h.close());
 
@@ -108,7 +115,7 @@ describe('submitting and approving from cards', () => {
       expect(card.content).toContain('¥120,000');
       expect(card.content).toContain('预付30%');
       expect(card.content).toContain('DD-20261201-001');
-      expect(card.content).toContain('商务谈判'); // the customer's pipeline stage
+      expect(card.content).toContain('阶段：合同签署'); // the customer's pipeline stage (the submission moved it on from 商务谈判)
       expect(card.content).toContain('"name":"comment"');
     }
     expect(approvalCard(li, number)).toBeUndefined();

@@ -1,7 +1,8 @@
 /**
  * Orders over the webhook (issue 5 "Done when"), with encrypted, signed events at fixed action times:
  * - one message logs an order; the reply names its number; the 4-working-hour evaluation deadline
- *   shows in /待办; the sweep after those hours reminds the owner; at the 48 h hard limit it
+ *   and the 2 h / 4 h order confirmation (SPEC §3.3) show in /待办; the sweep after those hours
+ *   reminds the owner and escalates the missed confirmation; at the 48 h hard limit it
  *   escalates to the supervisor;
  * - engineering, PMC and finance confirm their steps from their DM cards; a salesperson clicking
  *   finance's button is refused and nothing changes; the group card is PATCHed after each step;
@@ -118,18 +119,21 @@ describe('logging an order and its first clocks', () => {
     expect(o).toMatchObject({ state: 'received', amount: 10_000, payBy: '2026-12-30', ownerOpenId: li.openId, receivedAt: T('2026-11-09T10:01') });
   });
 
-  it('shows the evaluation deadline (4 working hours, lunch excluded) in /待办', async () => {
+  it('shows the evaluation deadline (4 working hours, lunch excluded) and the 2 h / 4 h order confirmation in /待办', async () => {
     const todo = await ask(li, '/待办');
-    expect(todo).toContain(`订单 #${id}「订单评估」截止 11-09 15:31`);
+    expect(todo).toContain(`订单 ${id}「订单评估」截止 11-09 15:31`);
+    expect(todo).toContain(`订单 ${id}「向客户确认订单」截止 11-09 13:31（剩 3 小时，最迟 11-09 15:31）`);
     expect(todo).toContain('订单整体确认');
   });
 
-  it('reminds the owner once the 4 working hours have passed', async () => {
+  it('reminds the owner once the 4 working hours have passed; the supervisor hears only of the missed 4 h confirmation limit', async () => {
     const since = mark();
     await runNamed('sla.sweep', T('2026-11-09T15:35'));
     const dm = sentAfter(li, since);
-    expect(dm).toContain(`订单 #${id}「订单评估」`);
-    expect(sentAfter(boss, since)).toBe('');
+    expect(dm).toContain(`订单 ${id}「订单评估」`);
+    const escalated = sentAfter(boss, since);
+    expect(escalated).toContain(`订单 ${id}「向客户确认订单」`);
+    expect(escalated).not.toContain('订单评估'); // a target without a hard limit never escalates
   });
 
   it('escalates to the supervisor at the 48-working-hour hard limit', async () => {
@@ -139,7 +143,7 @@ describe('logging an order and its first clocks', () => {
     await runNamed('sla.sweep', T('2026-11-17T14:35'));
     const dm = sentAfter(boss, since);
     expect(dm).toContain('超时');
-    expect(dm).toContain(`订单 #${id}「订单整体确认」`);
+    expect(dm).toContain(`订单 ${id}「订单整体确认」`);
   });
 });
 

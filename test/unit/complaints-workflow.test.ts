@@ -250,13 +250,6 @@ describe('quarterly satisfaction survey', () => {
     expect(end.getTime() - due.targetAt!.getTime()).toBe(14 * 24 * H);
   });
 
-  it('order confirmation to the customer: 2 h target and 4 h hard limit, counted in working time', () => {
-    const monday5pm = new Date('2026-11-02T09:00:00Z'); // 17:00 in Shanghai
-    const due = dueTimes(SERVICE_RULES.orderConfirmation, monday5pm, cal);
-    expect(due.targetAt).toEqual(new Date('2026-11-03T02:00:00Z')); // Tue 10:00
-    expect(due.limitAt).toEqual(new Date('2026-11-03T04:00:00Z')); // Tue 12:00
-  });
-
   it('the quality follow-up is due on its day and escalates a week later', () => {
     const day = new Date('2026-12-02T01:00:00Z');
     const due = dueTimes(SERVICE_RULES.qualityFollowUp, day, cal);

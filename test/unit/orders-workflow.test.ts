@@ -38,7 +38,7 @@ interface Row {
 }
 const change = (leave: string[]): Row => ({ to: 'changed', by: ['owner', 'supervisor'], enter: ['change_response'], leave, close: 'cancelled' });
 const cancel = (leave: string[]): Row => ({ to: 'cancelled', by: ['owner', 'supervisor'], enter: [], leave, close: 'cancelled' });
-const reentry = ['evaluation', 'whole_confirmation'];
+const reentry = ['evaluation', 'order_confirmation', 'whole_confirmation'];
 const review = (here: string, leave: string[]): Record<string, Row> => ({
   REVIEW: { to: here, by: ['supervisor'], enter: [], leave: ['supervisor_review'] },
   REJECT_REVIEW: { to: 'received', by: ['supervisor'], enter: here === 'received' ? [] : reentry, leave: [...leave, 'supervisor_review'] },
@@ -47,10 +47,10 @@ const review = (here: string, leave: string[]): Record<string, Row> => ({
 /** SPEC §3.2: the expected outcome of every defined (state, event) pair. */
 const expected: Record<string, Record<string, Row>> = {
   received: {
-    EVALUATE: { to: 'evaluated', by: ['owner'], enter: ['tech_confirmation'], leave: ['evaluation'] },
+    EVALUATE: { to: 'evaluated', by: ['owner'], enter: ['tech_confirmation'], leave: ['evaluation', 'order_confirmation'] },
     ...review('received', []),
-    REQUEST_CHANGE: change(['evaluation']),
-    CANCEL: cancel(['evaluation']),
+    REQUEST_CHANGE: change(['evaluation', 'order_confirmation']),
+    CANCEL: cancel(['evaluation', 'order_confirmation']),
   },
   evaluated: {
     CONFIRM_TECH: { to: 'tech_confirmed', by: ['engineering'], enter: ['production_confirmation'], leave: ['tech_confirmation'] },
@@ -215,6 +215,7 @@ describe('important orders need the supervisor before price confirmation', () =>
 describe('SPEC §3.2 deadlines as data', () => {
   const table: Array<[keyof typeof ORDER_RULES, { target?: object; limit?: object; clock: 'working' | 'calendar'; owner: string; anchor?: string }]> = [
     ['evaluation', { target: { hours: 4 }, clock: 'working', owner: 'owner' }],
+    ['order_confirmation', { target: { hours: 2 }, limit: { hours: 4 }, clock: 'working', owner: 'owner' }],
     ['tech_confirmation', { target: { hours: 8 }, clock: 'working', owner: 'engineering' }],
     ['production_confirmation', { target: { hours: 4 }, clock: 'working', owner: 'pmc' }],
     ['price_confirmation', { target: { hours: 2 }, clock: 'working', owner: 'finance' }],
@@ -245,6 +246,10 @@ describe('SPEC §3.2 deadlines as data', () => {
   it('evaluation logged Monday 10:00 is due at 15:30 (lunch does not count); the 48 h limit falls on the next Tuesday 14:30', () => {
     expect(fmt(dueTimes(ORDER_RULES.evaluation, sh('2026-11-09T10:00'), cal).targetAt)).toBe('2026-11-09 15:30');
     expect(fmt(dueTimes(ORDER_RULES.whole_confirmation, sh('2026-11-09T10:00'), cal).limitAt)).toBe('2026-11-17 14:30');
+  });
+
+  it('order confirmation to the customer (SPEC §3.3): 2 h target and 4 h hard limit, counted in working time', () => {
+    expect(dueTimes(ORDER_RULES.order_confirmation, sh('2026-11-02T17:00'), cal)).toMatchObject({ targetAt: sh('2026-11-03T10:00'), limitAt: sh('2026-11-03T12:00') });
   });
 
   it('shipping preparation is due one working day before a Monday due date; shipment on the due date itself', () => {

@@ -15,11 +15,12 @@ import { meetDeadlines, openDeadline } from '../../platform/sla/deadlines';
 import { zonedParts, zonedTime } from '../../platform/time';
 import { applyTransition, startWorkflow } from '../../platform/workflow/apply';
 import { requireCustomer, type Customer } from '../customers';
+import type { Order } from '../orders';
 import { complaints, satisfactionSurveys, urgentIssues, type CauseKey, type Complaint, type UrgentIssue } from './complaints.schema';
 import { allocateCost, CAUSES, COMPLAINT_RULES, complaintWorkflow, SERVICE, SEES_ALL_COMPLAINTS, urgentIssueWorkflow, type Allocation } from './complaints.workflow';
 
 /** Subject types this module owns deadlines for (see index.ts `subjects`). */
-export const SUBJECT = { complaint: 'complaint', urgent: 'urgent_issue', followUp: 'follow_up', survey: 'satisfaction_survey', orderConfirmation: 'order_confirmation' } as const;
+export const SUBJECT = { complaint: 'complaint', urgent: 'urgent_issue', followUp: 'follow_up', survey: 'satisfaction_survey' } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Lookups
@@ -96,12 +97,24 @@ export interface NewComplaint {
   urgent: boolean;
 }
 
+/** The order a complaint is about: it must exist and belong to the complaint's customer. */
+async function orderOfCustomer(tx: Tx, number: string, customer: Customer): Promise<Order> {
+  // Loaded when needed: the orders module imports this one (quality follow-up on delivery), and a
+  // static import back would close a cycle that breaks whichever side loads first.
+  const { findOrder, ORDER_CONFIG } = await import('../orders');
+  const order = await findOrder(tx, number);
+  if (!order) return refuse('UNKNOWN_ORDER', `没有订单「${number}」。订单编号形如 ${ORDER_CONFIG.numberPrefix}-20261204-001，发送 /订单 列表 查看；与订单无关的投诉不填 订单。`);
+  if (order.customerId !== customer.id) return refuse('ORDER_OF_OTHER_CUSTOMER', `订单 ${order.id} 不是客户「${customer.name}」的订单，请核对订单编号或客户。`);
+  return order;
+}
+
 /**
  * Logs a complaint received now (the message time): number, audit row, the three clocks of
  * SPEC §3.3 (+ the 2 h urgent response), then the card in the chat and a DM to the customer's owner.
  */
 export async function createComplaint(ctx: BotContext, input: NewComplaint, render: (c: Complaint) => Promise<Content>): Promise<Complaint> {
   const customer = await requireCustomer(ctx.tx, input.customer);
+  const order = input.orderNumber?.trim() ? await orderOfCustomer(ctx.tx, input.orderNumber, customer) : undefined;
   const tz = ctx.services.config.BUSINESS_TZ;
   const number = await nextNumber(ctx.tx, 'TS', ctx.now, tz);
   const [c] = await ctx.tx
@@ -109,7 +122,7 @@ export async function createComplaint(ctx: BotContext, input: NewComplaint, rend
     .values({
       number,
       customerId: customer.id,
-      orderNumber: input.orderNumber?.trim().toUpperCase() || null,
+      orderNumber: order?.id ?? null,
       content: input.content,
       urgent: input.urgent,
       ownerOpenId: customer.ownerOpenId,

@@ -159,8 +159,6 @@ export const SERVICE = {
 } as const;
 
 export const SERVICE_RULES = {
-  /** Confirm a customer's order to them within 2 h, at the latest 4 h (working time). */
-  orderConfirmation: { step: 'order_confirmation', label: '向客户确认订单', target: { hours: 2 }, limit: { hours: 4 }, clock: 'working', owner: 'owner' },
   /** Due on the follow-up day (anchor 'due'); escalates a week later. */
   qualityFollowUp: { step: 'quality_follow_up', label: '交付后品质回访', target: {}, limit: { days: 7 }, clock: C, owner: 'owner', anchor: 'due' },
   /** Reminded two weeks before the quarter ends; escalates at the quarter's end. */

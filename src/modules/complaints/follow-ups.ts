@@ -5,8 +5,7 @@
  *   `complaints.service-clocks` job opens the clock when it comes due;
  * - a satisfaction survey per active customer every quarter: the same job opens one clock per
  *   customer and quarter; `/满意度` meets it.
- * - order confirmation to the customer within 2 h of their order (hard limit 4 h, working time):
- *   the orders module calls `startOrderConfirmationClock` / `meetOrderConfirmationClock`.
+ * (Order confirmation to the customer, 2 h / hard limit 4 h, is a rule of the order workflow.)
  * The SLA sweep does the reminding and escalating, like every other clock.
  */
 import { and, eq, gte, inArray, lte, or, sql } from 'drizzle-orm';
@@ -53,17 +52,6 @@ export async function scheduleQualityFollowUp(tx: Tx, input: QualityFollowUpInpu
   if (row) return row;
   const [existing] = await tx.select().from(followUps).where(and(eq(followUps.kind, 'quality'), eq(followUps.orderNumber, input.orderNumber ?? '')));
   return existing!;
-}
-
-/** Opens the 2 h / 4 h order-confirmation clock of an order (subject 'order_confirmation', id = the order number). */
-export function startOrderConfirmationClock(ctx: BotContext, input: { orderNumber: string; ownerOpenId: string; orderedAt?: Date }) {
-  const rule = SERVICE_RULES.orderConfirmation;
-  return openDeadline(ctx.tx, ctx.services.calendar, { subjectType: SUBJECT.orderConfirmation, subjectId: input.orderNumber, rule, ownerOpenId: input.ownerOpenId, anchorAt: input.orderedAt ?? ctx.now, now: ctx.now });
-}
-
-/** The order was confirmed to the customer: the clock is met (on time or late, measured on working time). */
-export function meetOrderConfirmationClock(ctx: BotContext, orderNumber: string) {
-  return meetDeadlines(ctx.tx, ctx.services.calendar, { subjectType: SUBJECT.orderConfirmation, subjectId: orderNumber }, { now: ctx.now });
 }
 
 export async function loadFollowUp(tx: Tx, id: number): Promise<FollowUp> {

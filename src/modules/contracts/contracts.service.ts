@@ -8,7 +8,7 @@ import type { Actor, BotContext, Services } from '../../platform/context';
 import type { Tx } from '../../platform/db/client';
 import { cardMessages, users } from '../../platform/db/core.schema';
 import { nextNumber } from '../../platform/db/numbering';
-import { refuse } from '../../platform/errors';
+import { Refusal, refuse } from '../../platform/errors';
 import { yuan } from '../../platform/format';
 import type { CardActionResult } from '../../platform/router/command';
 import type { Role } from '../../platform/roles';
@@ -17,8 +17,9 @@ import { People } from '../../platform/sla/people';
 import { addDays, dayKey, formatLocal, startOfDay } from '../../platform/time';
 import { applyTransition, startWorkflow, type Applied } from '../../platform/workflow/apply';
 import { transitionRefusal } from '../../platform/workflow/refusals';
-import { transition } from '../../platform/workflow/workflow';
-import { customers, requireCustomer, type Customer } from '../customers';
+import { stateLabel, transition } from '../../platform/workflow/workflow';
+import { customers, customerWorkflow, moveCustomer, requireCustomer, type Customer } from '../customers';
+import { findOrder, ORDER_CONFIG } from '../orders';
 import { contractCard, LEVEL_NAME, noticeCard, plain, type CardRole, type ContractView } from './contracts.cards';
 import { contractsConfig } from './contracts.config';
 import { contractApprovals, contractCards, contractDelegations, contracts, contractVersions, type Contract, type ContractDelegation } from './contracts.schema';
@@ -238,6 +239,52 @@ export function negotiationAnchor(
 const anchorsOf = (c: Contract) => ({ negotiation: c.negotiationAt });
 const clean = (s: string | undefined) => (s === undefined ? null : s.trim() || null);
 
+/** The linked order (订单=…) as the orders module numbers it; an unknown number is refused. Blank: none. */
+async function linkedOrder(tx: Tx, number: string | undefined): Promise<string | null> {
+  if (!number?.trim()) return null;
+  const order = await findOrder(tx, number);
+  return order?.id ?? refuse('UNKNOWN_ORDER', `没有订单「${number.trim()}」。订单编号形如 ${ORDER_CONFIG.numberPrefix}-20261204-001，发送 /订单 列表 查看；还没有订单就不填 订单。`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The customer's pipeline follows its contract (SPEC §3.1)
+
+/**
+ * Submitting a contract confirms its draft: the customer's contract-draft clock is met
+ * (CONFIRM_DRAFT), after moving it from `negotiation` to `contract` first. Signing files the
+ * customer (`contract` → `archived`). The negotiation results the move needs and the customer
+ * record lacks are taken from the contract (its amount and payment terms). The archive and CRM
+ * entry clocks are the contract's own, not the customer's. A customer in another stage, or a
+ * move the customers module refuses (results still missing, not the customer's owner …), stays
+ * where it is: the contract goes ahead and the audit log says why.
+ */
+async function moveCustomerAlong(ctx: BotContext, c: Contract, step: 'submit' | 'sign'): Promise<void> {
+  const [customer] = await ctx.tx.select().from(customers).where(eq(customers.id, c.customerId));
+  if (!customer) return;
+  const skip = (reason: string) =>
+    ctx.audit({ action: 'contract.customer_skipped', subjectType: 'customer', subjectId: customer.id, fromState: customer.state, outcome: 'refused', detail: { contract: c.number, step, reason } });
+  if (customer.state !== 'negotiation' && customer.state !== 'contract') return skip(`客户处于「${stateLabel(customerWorkflow, customer.state)}」阶段`);
+  const results: Record<string, string | null> = { result: `达成合同 ${c.number}`, price: yuan(c.amount), payment_terms: c.terms };
+  const values = Object.fromEntries(Object.entries(results).filter(([k, v]) => v && !customer.stageData[k]?.trim())) as Record<string, string>;
+  try {
+    // A savepoint: a refused move leaves no half-written customer behind (the context's audit and
+    // outbox rows go through the same connection, so they roll back with it).
+    await ctx.tx.transaction(async (tx) => {
+      const inner: BotContext = { ...ctx, tx };
+      const concluding = customer.state === 'negotiation' ? { values } : {};
+      if (step === 'sign') {
+        await moveCustomer(inner, customer, { to: 'archived', ...concluding });
+        return;
+      }
+      const drafted = customer.state === 'negotiation' ? await moveCustomer(inner, customer, { to: 'contract', ...concluding }) : customer;
+      await moveCustomer(inner, drafted, { event: 'CONFIRM_DRAFT' });
+    });
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    await skip(err.text);
+  }
+}
+
 export async function submitContract(ctx: BotContext, input: SubmitInput, opts: { formKey?: string } = {}): Promise<{ c: Contract; approvers: string[] }> {
   const { tx, now, actor } = ctx;
   const tz = ctx.services.config.BUSINESS_TZ;
@@ -249,8 +296,9 @@ export async function submitContract(ctx: BotContext, input: SubmitInput, opts: 
   if (customer.ownerOpenId !== actor.openId && actor.role !== 'supervisor') {
     refuse('NOT_ALLOWED', `客户「${customer.name}」不是你负责的客户，只有其负责人或主管可以为它提交合同。`);
   }
+  const orderNumber = await linkedOrder(tx, input.order);
   const number = await nextNumber(tx, 'HT', now, tz);
-  const fields = { amount: input.amount, terms: clean(input.terms), delivery: clean(input.delivery), note: clean(input.note), orderNumber: clean(input.order) };
+  const fields = { amount: input.amount, terms: clean(input.terms), delivery: clean(input.delivery), note: clean(input.note), orderNumber };
   const [draft] = await tx
     .insert(contracts)
     .values({ number, customerId: customer.id, submitterOpenId: actor.openId, ...fields, state: contractWorkflow.initial, negotiationAt: negotiationAnchor(customer, now, tz), formKey: opts.formKey ?? null, createdAt: now, updatedAt: now })
@@ -271,6 +319,7 @@ export async function submitContract(ctx: BotContext, input: SubmitInput, opts: 
     notify: false,
   });
   const [c] = await tx.update(contracts).set({ level: 1, levelSince: now }).where(eq(contracts.id, c0.id)).returning();
+  await moveCustomerAlong(ctx, c!, 'submit');
   return { c: c!, approvers: await requestApprovals(ctx, c!) };
 }
 
@@ -280,6 +329,7 @@ export async function reviseContract(ctx: BotContext, number: string, changes: C
   const before = await requireContract(tx, number);
   const given = Object.entries(changes).filter(([, v]) => v !== undefined);
   if (given.length === 0) refuse('NOTHING_CHANGED', `请写出要修改的内容，例如：/合同 修改 ${before.number} 金额=15万 说明=按意见调整付款条件`);
+  const orderNumber = changes.order !== undefined ? await linkedOrder(tx, changes.order) : before.orderNumber;
   await applyTransition(ctx, {
     workflow: contractWorkflow,
     subjectType: SUBJECT,
@@ -297,7 +347,7 @@ export async function reviseContract(ctx: BotContext, number: string, changes: C
     terms: changes.terms !== undefined ? clean(changes.terms) : before.terms,
     delivery: changes.delivery !== undefined ? clean(changes.delivery) : before.delivery,
     note: changes.note !== undefined ? clean(changes.note) : before.note,
-    orderNumber: changes.order !== undefined ? clean(changes.order) : before.orderNumber,
+    orderNumber,
   };
   const revision = before.revision + 1;
   await tx.insert(contractVersions).values({ contractId: before.id, revision, ...fields, submittedBy: actor.openId, submittedAt: now });
@@ -438,6 +488,7 @@ async function notifySubmitter(ctx: BotContext, view: ContractView, applied: App
 async function move(ctx: BotContext, c: Contract, event: string, data: Record<string, unknown>, set: Partial<typeof contracts.$inferInsert>): Promise<{ c: Contract; applied: Applied }> {
   const applied = await applyTransition(ctx, { workflow: contractWorkflow, subjectType: SUBJECT, table: TABLE, id: c.id, version: c.version, event, ownerOpenId: c.submitterOpenId, data, anchors: anchorsOf(c) });
   const [after] = await ctx.tx.update(contracts).set(set).where(eq(contracts.id, c.id)).returning();
+  if (event === 'SIGN') await moveCustomerAlong(ctx, after!, 'sign'); // before the cards: they show the customer's stage
   await refreshCards(ctx, c.id);
   return { c: after!, applied };
 }

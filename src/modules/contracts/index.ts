@@ -18,6 +18,7 @@ export const contractsModule = defineModule({
   subjects: {
     [SUBJECT]: {
       label: '合同',
+      name: async (tx, id) => (await contractById(tx, Number(id)))?.number,
       async show(ctx, id) {
         const c = await contractById(ctx.tx, Number(id));
         if (!c) return undefined;

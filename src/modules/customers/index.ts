@@ -9,7 +9,7 @@ import { customerCard } from './customers.cards';
 import { customerCardActions } from './customers.card-actions';
 import { customerCommands } from './customers.commands';
 import { importantNotVisited, stalledCustomers } from './customers.nudges';
-import { inquiries, visitPlans } from './customers.schema';
+import { customers, inquiries, visitPlans } from './customers.schema';
 import { loadCustomer, SUBJECT } from './customers.service';
 import { dutiesJob, DUTY_SUBJECT, researchCommand, showDuty } from './duties';
 import { INQUIRY_SUBJECT, inquiryCommands } from './inquiries.commands';
@@ -23,9 +23,15 @@ export const customersModule = defineModule({
   jobs: [dutiesJob],
   menu: { customer_list: '/客户 列表' },
   subjects: {
-    [SUBJECT]: { label: '客户', show: async (ctx, id) => ({ card: await customerCard(ctx, await loadCustomer(ctx.tx, Number(id)), 'private') }) },
+    [SUBJECT]: {
+      label: '客户',
+      name: async (tx, id) => (await tx.select({ name: customers.name }).from(customers).where(eq(customers.id, Number(id))))[0]?.name,
+      show: async (ctx, id) => ({ card: await customerCard(ctx, await loadCustomer(ctx.tx, Number(id)), 'private') }),
+    },
     [INQUIRY_SUBJECT]: {
       label: '客户咨询',
+      // The id is the inquiry number (ZX-20261204-001).
+      name: async (_tx, id) => id,
       async show(ctx, id) {
         const [q] = await ctx.tx.select().from(inquiries).where(eq(inquiries.id, id));
         if (!q) return undefined;
@@ -34,6 +40,10 @@ export const customersModule = defineModule({
     },
     [PLAN_SUBJECT]: {
       label: '拜访计划',
+      async name(tx, id) {
+        const [p] = await tx.select({ day: visitPlans.plannedOn, customer: customers.name }).from(visitPlans).innerJoin(customers, eq(customers.id, visitPlans.customerId)).where(eq(visitPlans.id, Number(id)));
+        return p && `${p.customer} ${p.day}`;
+      },
       async show(ctx, id) {
         const [p] = await ctx.tx.select().from(visitPlans).where(eq(visitPlans.id, Number(id)));
         if (!p) return undefined;
@@ -41,7 +51,8 @@ export const customersModule = defineModule({
         return { text: `拜访计划 #${p.id}：${p.plannedOn} 拜访 ${c.name}${p.note ? `（${p.note}）` : ''}。\n拜访后当天发送：/拜访 ${c.name} <拜访内容>` };
       },
     },
-    [DUTY_SUBJECT]: { label: '例行工作', show: (ctx, id) => showDuty(ctx, id) },
+    // The id is the period (2026-03, 2026-Q1).
+    [DUTY_SUBJECT]: { label: '例行工作', name: async (_tx, id) => id, show: (ctx, id) => showDuty(ctx, id) },
   },
   nudges: { 'customers.stalled': stalledCustomers, 'customers.important_unvisited': importantNotVisited },
 });

@@ -20,6 +20,8 @@ export const ordersModule = defineModule({
     // 完成 on a reminder opens the card where the step's button is (rendered for the clicker, privately).
     order: {
       label: '订单',
+      // The id is the order number (DD-20261204-001).
+      name: async (_tx, id) => id,
       async show(ctx, id) {
         const order = await findOrder(ctx.tx, id);
         if (!order) return undefined;
@@ -29,6 +31,7 @@ export const ordersModule = defineModule({
     },
     order_exception: {
       label: '订单异常',
+      name: async (_tx, id) => id,
       async show(ctx, id) {
         const [exc] = await ctx.tx.select().from(orderExceptions).where(eq(orderExceptions.id, id));
         const order = exc && (await findOrder(ctx.tx, exc.orderId));

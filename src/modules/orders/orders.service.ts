@@ -17,6 +17,7 @@ import { deadlines } from '../../platform/sla/sla.schema';
 import { addDays, atMinutes, formatLocal } from '../../platform/time';
 import { applyTransition, startWorkflow, type Applied } from '../../platform/workflow/apply';
 import { availableEvents, eventLabel, stateLabel } from '../../platform/workflow/workflow';
+import { scheduleQualityFollowUp } from '../complaints';
 import { customers, requireCustomer, type Customer } from '../customers';
 import { allocateCost, isAllocationCause, ORDER_COST_ALLOCATION } from './orders.allocation';
 import { exceptionCard, loadOrderView, orderCard, type Audience, type Viewer } from './orders.cards';
@@ -279,6 +280,11 @@ export async function fireOrderEvent(ctx: BotContext, id: string, event: string,
   const kind = opts.kind ?? (event === 'LOG_PROGRESS' ? 'progress' : 'step');
   await addEvent(ctx, id, { kind, event, fromState: applied.from, toState: applied.to, note: note ?? null, customerNotified: opts.customerNotified ?? false, detail: opts.detail ?? null });
   const after = await getOrder(ctx.tx, id);
+  // Delivered (the customer confirmed receipt): the quality follow-up a month later (SPEC §3.3), with
+  // whoever owns the customer then. Idempotent per order number.
+  if (applied.to === 'delivered' && applied.from !== 'delivered') {
+    await scheduleQualityFollowUp(ctx.tx, { customerId: after.customerId, orderNumber: after.id, deliveredAt: after.deliveredAt ?? ctx.now }, ctx.now);
+  }
   await announce(ctx, after, applied, event, note);
   if (applied.to === 'received' && applied.from !== 'received') await ensureReview(ctx, after);
   if (paidUp(after) && applied.to === 'shipped' && applied.from !== 'shipped') await meetDeadlines(ctx.tx, ctx.services.calendar, { subjectType: 'order', subjectId: id }, { steps: [ORDER_RULES.payment.step], now: ctx.now });

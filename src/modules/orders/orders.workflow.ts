@@ -14,9 +14,16 @@ import type { Order } from './orders.schema';
 const W = 'working' as const;
 const C = 'calendar' as const;
 
-/** Every deadline of §3.2 (the inquiry row belongs to the inquiries module). */
+/** Every deadline of §3.2 (the inquiry row belongs to the inquiries module), and §3.3's order confirmation. */
 export const ORDER_RULES = {
   evaluation: { step: 'evaluation', label: '订单评估', target: { hours: 4 }, clock: W, owner: 'owner' },
+  /**
+   * §3.3 "order confirmation within 2 h of the customer's order, hard limit 4 h": the first answer
+   * to the customer's order, given at the `received` step — met when the owner evaluates it
+   * (完成评估), cancelled by a change or cancellation, opened again when the order comes back to
+   * `received`. The customer's final confirmation is `whole_confirmation` (48 h).
+   */
+  order_confirmation: { step: 'order_confirmation', label: '向客户确认订单', target: { hours: 2 }, limit: { hours: 4 }, clock: W, owner: 'owner' },
   whole_confirmation: { step: 'whole_confirmation', label: '订单整体确认', limit: { hours: 48 }, clock: W, owner: 'owner', anchor: 'confirm_from', until: ['customer_confirmed'] },
   tech_confirmation: { step: 'tech_confirmation', label: '技术确认', target: { hours: 8 }, clock: W, owner: 'engineering' },
   production_confirmation: { step: 'production_confirmation', label: '生产确认', target: { hours: 4 }, clock: W, owner: 'pmc' },
@@ -64,7 +71,7 @@ export const orderWorkflow = defineWorkflow({
   states: {
     received: {
       label: '已接单',
-      deadlines: [ORDER_RULES.evaluation, ORDER_RULES.whole_confirmation],
+      deadlines: [ORDER_RULES.evaluation, ORDER_RULES.order_confirmation, ORDER_RULES.whole_confirmation],
       on: { EVALUATE: { to: 'evaluated', roles: ['owner'], label: '完成评估' }, ...review('received'), ...change, ...cancel },
     },
     evaluated: {

@@ -6,12 +6,13 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { BotContext } from '../../platform/context';
 import { refuse } from '../../platform/errors';
+import { nameSubjects } from '../../platform/module';
 import { defineCardAction, type CardActionResult } from '../../platform/router/command';
 import { snoozeDeadline } from '../../platform/sla/deadlines';
 import { People } from '../../platform/sla/people';
 import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
 import { addDays, atMinutes, dayKey, formatLocal, MS } from '../../platform/time';
-import { deadlineCard, subjectName } from './reminders.cards';
+import { deadlineCard } from './reminders.cards';
 
 const LIVE_FOR_ACTION: Array<DeadlineRow['status']> = ['open', 'breached'];
 /** "明早" means 09:00 local, the start of the default working day. */
@@ -45,9 +46,10 @@ export const doneAction = defineCardAction({
     if (!LIVE_FOR_ACTION.includes(d.status)) return closedToast(d);
     const subject = ctx.services.registry?.subjects[d.subjectType];
     const content = subject?.show ? await subject.show(ctx, d.subjectId) : undefined;
-    if (!content) return { toast: { type: 'info', text: `请在${subjectName(ctx.services, d)}上完成「${d.label}」，完成后提醒会自动关闭。` } };
+    const name = (await nameSubjects(ctx.tx, ctx.services, [d]))(d);
+    if (!content) return { toast: { type: 'info', text: `请在${name}上完成「${d.label}」，完成后提醒会自动关闭。` } };
     await ctx.reply(content);
-    return { toast: { type: 'success', text: `已发来${subjectName(ctx.services, d)}，在卡片上完成「${d.label}」。` } };
+    return { toast: { type: 'success', text: `已发来${name}，在卡片上完成「${d.label}」。` } };
   },
 });
 
@@ -84,7 +86,7 @@ export const viewAction = defineCardAction({
   async run(ctx, { value }) {
     const d = await load(ctx, value.id);
     const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
-    await ctx.reply({ card: deadlineCard(ctx.services, d, ctx.now, people) });
+    await ctx.reply({ card: deadlineCard(ctx.services, await nameSubjects(ctx.tx, ctx.services, [d]), d, ctx.now, people) });
     return {};
   },
 });

@@ -4,6 +4,7 @@
  */
 import { button, buttonRow, hr, md, type Card } from '../../platform/cards';
 import type { Services } from '../../platform/context';
+import type { SubjectNames } from '../../platform/module';
 import { dueText } from '../../platform/sla/format';
 import type { DeadlineRow } from '../../platform/sla/sla.schema';
 import { formatLocal } from '../../platform/time';
@@ -13,12 +14,9 @@ export const MAX_LINES = 20;
 /** Items that get their own buttons (完成 / 延后 / 查看). */
 export const MAX_BUTTON_ITEMS = 5;
 
-export const subjectName = (services: Services, d: Pick<DeadlineRow, 'subjectType' | 'subjectId'>) =>
-  `${services.registry?.subjects[d.subjectType]?.label ?? d.subjectType} #${d.subjectId}`;
-
-export function itemLine(services: Services, d: DeadlineRow, now: Date, owner?: string): string {
+export function itemLine(services: Services, names: SubjectNames, d: DeadlineRow, now: Date, owner?: string): string {
   const who = owner ? ` · 负责人 ${owner}` : '';
-  return `• ${subjectName(services, d)}「${d.label}」${dueText(d, now, services.config.BUSINESS_TZ)}${who}${d.urgent ? ' 🔴紧急' : ''}`;
+  return `• ${names(d)}「${d.label}」${dueText(d, now, services.config.BUSINESS_TZ)}${who}${d.urgent ? ' 🔴紧急' : ''}`;
 }
 
 export const itemButtons = (d: DeadlineRow) =>
@@ -34,8 +32,11 @@ export interface Section {
   items: Array<{ d: DeadlineRow; owner?: string }>;
 }
 
+/** The deadlines a card of these sections lists (the first MAX_LINES): the subjects worth naming. */
+export const shownDeadlines = (sections: Section[]): DeadlineRow[] => sections.flatMap((s) => s.items.map((i) => i.d)).slice(0, MAX_LINES);
+
 /** Sections of deadline lines; the first MAX_BUTTON_ITEMS items overall get buttons. */
-function sectionElements(services: Services, sections: Section[], now: Date, withButtons: boolean): unknown[] {
+function sectionElements(services: Services, names: SubjectNames, sections: Section[], now: Date, withButtons: boolean): unknown[] {
   const out: unknown[] = [];
   let shown = 0;
   let buttons = 0;
@@ -49,7 +50,7 @@ function sectionElements(services: Services, sections: Section[], now: Date, wit
         continue;
       }
       shown++;
-      out.push(md(itemLine(services, d, now, owner)));
+      out.push(md(itemLine(services, names, d, now, owner)));
       if (withButtons && buttons < MAX_BUTTON_ITEMS && d.status !== 'paused') {
         buttons++;
         out.push(...itemButtons(d));
@@ -68,16 +69,16 @@ const card = (title: string, template: string, elements: unknown[], subtitle?: s
 });
 
 /** The sweep's card for one person: what is coming due, and (for supervisors) what broke its limit. */
-export function reminderCard(services: Services, now: Date, sections: Section[], breach: boolean): Card {
+export function reminderCard(services: Services, names: SubjectNames, now: Date, sections: Section[], breach: boolean): Card {
   const total = sections.reduce((n, s) => n + s.items.length, 0);
-  return card(breach ? '超时升级 · Overdue' : '待办提醒 · Reminder', breach ? 'red' : 'orange', sectionElements(services, sections, now, true), `${total} 项 · ${formatLocal(now, services.config.BUSINESS_TZ)}`);
+  return card(breach ? '超时升级 · Overdue' : '待办提醒 · Reminder', breach ? 'red' : 'orange', sectionElements(services, names, sections, now, true), `${total} 项 · ${formatLocal(now, services.config.BUSINESS_TZ)}`);
 }
 
 /** The team-chat escalation: text that @-mentions each owner (Feishu renders <at> in text messages). */
-export function teamChatText(services: Services, now: Date, items: Array<{ d: DeadlineRow; owners: string[] }>): string {
+export function teamChatText(services: Services, names: SubjectNames, now: Date, items: Array<{ d: DeadlineRow; owners: string[] }>): string {
   const lines = items.slice(0, MAX_LINES).map(({ d, owners }) => {
     const at = owners.length ? owners.map((o) => `<at user_id="${o}"></at>`).join(' ') : '（无人负责）';
-    return `${at} ${subjectName(services, d)}「${d.label}」${dueText(d, now, services.config.BUSINESS_TZ)}`;
+    return `${at} ${names(d)}「${d.label}」${dueText(d, now, services.config.BUSINESS_TZ)}`;
   });
   const more = items.length > MAX_LINES ? [`…还有 ${items.length - MAX_LINES} 项。`] : [];
   return ['⚠️ 超时升级（Overdue）：以下事项已超过硬性期限，请尽快处理。', ...lines, ...more].join('\n');
@@ -86,21 +87,22 @@ export function teamChatText(services: Services, now: Date, items: Array<{ d: De
 /** A card made of markdown blocks around deadline sections (digest, nudge, /待办). */
 export function listCard(
   services: Services,
+  names: SubjectNames,
   now: Date,
   o: { title: string; template: string; subtitle?: string; lead?: string[]; sections: Section[]; tail?: string[]; buttons?: boolean },
 ): Card {
   const blocks = (list: string[] = []) => list.filter(Boolean).map((t) => md(t));
-  const parts = [blocks(o.lead), sectionElements(services, o.sections, now, o.buttons ?? false), blocks(o.tail)].filter((p) => p.length);
+  const parts = [blocks(o.lead), sectionElements(services, names, o.sections, now, o.buttons ?? false), blocks(o.tail)].filter((p) => p.length);
   return card(o.title, o.template, parts.flatMap((p, i) => (i ? [hr(), ...p] : p)), o.subtitle);
 }
 
 /** 查看: one deadline in full. */
-export function deadlineCard(services: Services, d: DeadlineRow, now: Date, people: { name(openId: string): string }): Card {
+export function deadlineCard(services: Services, names: SubjectNames, d: DeadlineRow, now: Date, people: { name(openId: string): string }): Card {
   const tz = services.config.BUSINESS_TZ;
   const status: Record<DeadlineRow['status'], string> = { open: '进行中', met: '已完成', breached: '已超时', cancelled: '已取消', paused: '已暂停' };
   const owner = d.ownerOpenId ? people.name(d.ownerOpenId) : `${d.ownerRole ?? '—'}（角色）`;
   const lines = [
-    `**${subjectName(services, d)}「${d.label}」**`,
+    `**${names(d)}「${d.label}」**`,
     `状态：${status[d.status]}${d.urgent ? ' · 紧急' : ''}`,
     `负责人：${owner}`,
     `起算：${formatLocal(d.anchorAt, tz)}（${d.clock === 'working' ? '工作时间' : '自然时间'}）`,

@@ -1,6 +1,7 @@
+import { nameSubjects } from '../../platform/module';
 import { defineCommand } from '../../platform/router/command';
 import { openDeadlinesFor } from '../../platform/sla/deadlines';
-import { listCard } from './reminders.cards';
+import { listCard, shownDeadlines } from './reminders.cards';
 
 /** /待办: my open items — mine and my role's — soonest first, each with its countdown. */
 export const todoCommand = defineCommand({
@@ -13,12 +14,14 @@ export const todoCommand = defineCommand({
     const items = await openDeadlinesFor(ctx.tx, ctx.actor.openId, ctx.actor.role);
     if (items.length === 0) return { text: '你目前没有待办。Nothing due.' };
     const overdue = items.filter((d) => (d.targetAt ?? d.limitAt)! < ctx.now && d.status !== 'paused').length;
+    const sections = [{ title: '待办', items: items.map((d) => ({ d })) }];
+    const names = await nameSubjects(ctx.tx, ctx.services, shownDeadlines(sections));
     return {
-      card: listCard(ctx.services, ctx.now, {
+      card: listCard(ctx.services, names, ctx.now, {
         title: '我的待办 · My tasks',
         template: overdue ? 'red' : 'blue',
         subtitle: `${items.length} 项${overdue ? ` · ${overdue} 项已超时` : ''}`,
-        sections: [{ title: '待办', items: items.map((d) => ({ d })) }],
+        sections,
         buttons: true,
       }),
     };

@@ -8,13 +8,14 @@ import type { Services } from '../../platform/context';
 import { writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
+import { nameSubjects, type SubjectNames } from '../../platform/module';
 import { isWorkingDay } from '../../platform/sla/calendar';
 import { dueAt } from '../../platform/sla/deadlines';
 import { claimLedger } from '../../platform/sla/ledger';
 import { People } from '../../platform/sla/people';
 import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
 import { addDays, dayKey, startOfDay, weekdayOf } from '../../platform/time';
-import { itemLine, listCard } from './reminders.cards';
+import { itemLine, listCard, shownDeadlines } from './reminders.cards';
 
 type Bucket = 'overdue' | 'today' | 'week';
 const BUCKETS: Array<[Bucket, string]> = [
@@ -47,7 +48,8 @@ export async function digest(services: Services, now: Date): Promise<JobSummary>
       byPerson.set(o, mine);
     }
   }
-  const teamView = teamLines(services, now, byPerson, people);
+  const named = new Map<string, string | undefined>(); // each subject's name looked up once per run
+  const teamView = await teamLines(services, now, byPerson, people, named);
   const supervisors = teamView.length ? people.withRole('supervisor') : [];
 
   let cards = 0;
@@ -56,7 +58,8 @@ export async function digest(services: Services, now: Date): Promise<JobSummary>
     const isSupervisor = supervisors.includes(openId);
     const sections = BUCKETS.map(([b, title]) => ({ title, items: mine[b].map((d) => ({ d })) }));
     const counts = BUCKETS.map(([b, t]) => `${t} ${mine[b].length}`).join(' · ');
-    const card = listCard(services, now, {
+    const names = await nameSubjects(db, services, shownDeadlines(sections), named);
+    const card = listCard(services, names, now, {
       title: `今日待办 · Daily digest ${today}`,
       template: mine.overdue.length ? 'red' : 'blue',
       subtitle: counts,
@@ -76,13 +79,15 @@ export async function digest(services: Services, now: Date): Promise<JobSummary>
 }
 
 /** Supervisors' team view: counts per person, worst first, then the overdue items themselves. */
-function teamLines(services: Services, now: Date, byPerson: Map<string, Record<Bucket, DeadlineRow[]>>, people: People): string[] {
+async function teamLines(services: Services, now: Date, byPerson: Map<string, Record<Bucket, DeadlineRow[]>>, people: People, named: Map<string, string | undefined>): Promise<string[]> {
   if (byPerson.size === 0) return [];
   const ranked = [...byPerson.entries()].sort((a, b) => b[1].overdue.length - a[1].overdue.length || b[1].today.length - a[1].today.length);
   const counts = ranked.map(([o, m]) => `• ${people.name(o)}：${BUCKETS.map(([b, t]) => `${t} ${m[b].length}`).join(' · ')}`);
   const overdue = new Map<number, { d: DeadlineRow; owners: string[] }>();
   for (const [o, m] of ranked) for (const d of m.overdue) overdue.set(d.id, { d, owners: [...(overdue.get(d.id)?.owners ?? []), people.name(o)] });
-  const detail = [...overdue.values()].slice(0, TEAM_DETAIL).map(({ d, owners }) => itemLine(services, d, now, owners.join('、')));
+  const shown = [...overdue.values()].slice(0, TEAM_DETAIL);
+  const names: SubjectNames = await nameSubjects(services.database.db, services, shown.map(({ d }) => d), named);
+  const detail = shown.map(({ d, owners }) => itemLine(services, names, d, now, owners.join('、')));
   const more = overdue.size > TEAM_DETAIL ? [`…还有 ${overdue.size - TEAM_DETAIL} 项超时。`] : [];
   return [`**团队视图（${byPerson.size} 人）**\n${counts.join('\n')}`, ...(detail.length ? [`**团队超时明细**\n${[...detail, ...more].join('\n')}`] : [])];
 }

@@ -9,14 +9,14 @@ import type { Services } from '../../platform/context';
 import { writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
-import type { Nudge } from '../../platform/module';
+import { nameSubjects, type Nudge } from '../../platform/module';
 import { SELLERS } from '../../platform/roles';
 import { dueAt } from '../../platform/sla/deadlines';
 import { claimLedger } from '../../platform/sla/ledger';
 import { People } from '../../platform/sla/people';
 import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
 import { addDays, dayKey, weekdayOf } from '../../platform/time';
-import { listCard } from './reminders.cards';
+import { listCard, shownDeadlines } from './reminders.cards';
 
 /** Lines shown per section; the rest are counted. */
 const PER_SECTION = 10;
@@ -65,15 +65,18 @@ export async function weeklyNudge(services: Services, now: Date): Promise<JobSum
   const rollUp = piles.size ? teamRollUp(piles, people) : '';
   const supervisors = rollUp ? people.withRole('supervisor') : [];
   let cards = 0;
+  const named = new Map<string, string | undefined>(); // each subject's name looked up once per run
   for (const openId of new Set([...piles.keys(), ...supervisors])) {
     const p = piles.get(openId) ?? { sections: new Map(), overdue: [] };
     const lead = [...p.sections].map(([title, lines]) => `**${title}（${lines.length}）**\n${capped(lines).join('\n')}`);
-    const card = listCard(services, now, {
+    const sections = [{ title: OVERDUE, items: p.overdue.map((d) => ({ d })) }];
+    const names = await nameSubjects(db, services, shownDeadlines(sections), named);
+    const card = listCard(services, names, now, {
       title: `每周跟进提醒 · Weekly nudge`,
       template: 'purple',
       subtitle: `${week} 这一周`,
       lead: lead.length || p.overdue.length ? lead : ['我名下没有停滞事项。'],
-      sections: [{ title: OVERDUE, items: p.overdue.map((d) => ({ d })) }],
+      sections,
       tail: supervisors.includes(openId) ? [rollUp] : [],
     });
     await writeTransaction(db, async (tx) => {

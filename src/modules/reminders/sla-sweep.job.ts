@@ -15,12 +15,13 @@ import type { Services } from '../../platform/context';
 import { withWriteLock, writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
+import { nameSubjects } from '../../platform/module';
 import { afterQuietHours, nextWorkingStart, type CalendarConfig } from '../../platform/sla/calendar';
 import { claimLedger } from '../../platform/sla/ledger';
 import { People } from '../../platform/sla/people';
 import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
 import { MS } from '../../platform/time';
-import { reminderCard, teamChatText, type Section } from './reminders.cards';
+import { MAX_LINES, reminderCard, shownDeadlines, teamChatText, type Section } from './reminders.cards';
 
 /** An open breach is repeated at most this often (issue 3). */
 export const ESCALATION_REPEAT_MS = 4 * MS.hour;
@@ -131,6 +132,7 @@ export async function sweep(services: Services, now: Date, opts: { max?: number 
 
   let messages = 0;
   let duplicates = 0;
+  const named = new Map<string, string | undefined>(); // each subject's name looked up once per sweep
   const recipients = [...byRecipient.entries()];
   for (let i = 0; i < recipients.length; i += RECIPIENTS_PER_TX) {
     const batch = recipients.slice(i, i + RECIPIENTS_PER_TX).map(([recipient, keyed]) => ({ recipient, items: [...keyed.values()] }));
@@ -142,7 +144,9 @@ export async function sweep(services: Services, now: Date, opts: { max?: number 
         if (fresh.length === 0) continue;
         const key = idempotencyKey('sla.sweep', recipient, ...fresh.map((it) => it.key).sort());
         const chat = recipient.startsWith('chat:') ? recipient.slice(5) : undefined;
-        const content = chat ? { text: teamChatText(services, now, fresh.map((it) => ({ d: it.row, owners: it.owners }))) } : { card: reminderCard(services, now, sections(fresh, recipient, people), fresh.some((it) => it.kind === 'breach')) };
+        const secs = chat ? [] : sections(fresh, recipient, people);
+        const names = await nameSubjects(tx, services, chat ? fresh.slice(0, MAX_LINES).map((it) => it.row) : shownDeadlines(secs), named);
+        const content = chat ? { text: teamChatText(services, names, now, fresh.map((it) => ({ d: it.row, owners: it.owners }))) } : { card: reminderCard(services, names, now, secs, fresh.some((it) => it.kind === 'breach')) };
         await enqueue(tx, { kind: 'send', to: chat ? { chatId: chat } : { openId: recipient }, content }, key, services.clock.now());
         messages++;
       }

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { BotContext } from '../context';
 import { simpleCard } from '../cards';
+import { nameSubjects } from '../module';
 import { cancelDeadlines, meetDeadlines, openDeadline, pauseSubject, resumeSubject, type SubjectRef } from '../sla/deadlines';
 import { People } from '../sla/people';
 import type { DeadlineRow } from '../sla/sla.schema';
@@ -125,11 +126,12 @@ async function notifyOwners(ctx: BotContext, opened: DeadlineRow[], why: string)
   const tz = ctx.services.config.BUSINESS_TZ;
   const byPerson = new Map<string, DeadlineRow[]>();
   for (const d of opened) for (const p of people.owners(d)) if (p !== ctx.actor.openId) byPerson.set(p, [...(byPerson.get(p) ?? []), d]);
+  if (byPerson.size === 0) return;
+  const names = await nameSubjects(ctx.tx, ctx.services, opened);
   for (const [openId, items] of byPerson) {
     const lines = items.map((d) => {
-      const subject = ctx.services.registry?.subjects[d.subjectType]?.label ?? d.subjectType;
       const due = d.targetAt ?? d.limitAt;
-      return `• ${subject} #${d.subjectId}「${d.label}」截止 ${due ? formatLocal(due, tz) : '—'}${d.limitAt && d.targetAt ? `（最迟 ${formatLocal(d.limitAt, tz)}）` : ''}`;
+      return `• ${names(d)}「${d.label}」截止 ${due ? formatLocal(due, tz) : '—'}${d.limitAt && d.targetAt ? `（最迟 ${formatLocal(d.limitAt, tz)}）` : ''}`;
     });
     await ctx.send({ kind: 'send', to: { openId }, content: { card: simpleCard('新待办 · New task', 'blue', [`${why}`, ...lines, '', '发送 /待办 查看全部。'].join('\n')) } });
   }
