@@ -15,6 +15,7 @@ import { InboxProcessor, InboxWriter } from './platform/feishu/inbox';
 import { createIngest, type Ingest } from './platform/feishu/ingest';
 import { OutboxSender, type OutboxOptions } from './platform/feishu/outbox';
 import { createLogger, type Logger } from './platform/logger';
+import { Pump } from './platform/pump';
 import type { ModuleDef } from './platform/module';
 import { defaultCalendar } from './platform/sla/calendar';
 import { Refusal } from './platform/errors';
@@ -83,19 +84,25 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   });
 
   /** Names come from the contact API; cosmetic, so fetched after the fact and never blocking a command. */
-  async function resolveNames(): Promise<void> {
-    const missing = await database.db.select({ openId: users.openId }).from(users).where(and(isNull(users.name), isNull(users.nameFetchedAt))).limit(10);
-    for (const { openId } of missing) {
-      const name = await api.userName(openId);
-      await withWriteLock(() => database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId)));
-    }
-  }
+  // Single-flight, and each user looked up once: acks arrive far faster than the contact API answers.
+  const names = new Pump(
+    'name lookup',
+    async () => {
+      const missing = await database.db.select({ openId: users.openId }).from(users).where(and(isNull(users.name), isNull(users.nameFetchedAt))).limit(10);
+      for (const { openId } of missing) {
+        const name = await api.userName(openId);
+        await withWriteLock(() => database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId)));
+      }
+      return missing.length;
+    },
+    log,
+  );
 
   const ingest = createIngest({
     services,
     bot,
     inbox: new InboxWriter(database),
-    afterAck: () => background(Promise.all([inbox.kick().then(resolveNames), outbox.kick()])),
+    afterAck: () => background(Promise.all([inbox.kick().then(() => names.kick()), outbox.kick()])),
   });
   const app = createApp({ services, ingest, ready: () => true });
 
@@ -126,6 +133,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await outbox.idle();
     },
     async close() {
+      names.stop();
+      await names.idle();
       inbox.stop();
       await inbox.idle();
       await outbox.idle();

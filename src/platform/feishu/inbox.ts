@@ -117,6 +117,8 @@ export class InboxProcessor {
       } catch (err) {
         log.error('event', { outcome: 'error', ms: Date.now() - started, err });
       }
+      // The embedded driver runs each statement synchronously: give waiting requests (acks) a turn.
+      await new Promise((r) => setImmediate(r));
     }
     return claimed.length;
   }
