@@ -36,7 +36,9 @@ export async function startServer(env: Record<string, string | undefined> = proc
     local.state.now = () => clock.now().getTime();
   }
 
-  runtime = await createRuntime(config, { log, ...opts, clock });
+  // The in-process fake has no per-chat rate limit: local mode need not pace like Feishu.
+  const outbox = local ? { perChatPerSecond: 1000, ...opts.outbox } : opts.outbox;
+  runtime = await createRuntime(config, { log, ...opts, outbox, clock });
   const app = new Hono();
   if (local) {
     app.route('/', local.app);

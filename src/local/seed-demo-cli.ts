@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`${ALREADY_SEEDED}：${database} 里已有 ${existing} 个客户，没有载入。\n要仍然载入，请加 --force：npm run seed:demo -- --force`);
       return 1;
     }
-    console.log(`正在把演示数据载入 ${database}（经由真实命令和卡片，约需半分钟）…`);
+    console.log(`正在把演示数据载入 ${database}（经由真实命令和卡片，请稍候）…`);
     const report = await seedDemo((path, init) => fetch(server.url + path, init), { onStep: verbose ? ({ line }) => console.log(`  ${line}`) : undefined });
     const numbers = Object.values(report.numbers).sort().join(' ');
     console.log(

@@ -65,6 +65,8 @@ export interface ClickStep extends StepBase {
    */
   click: Record<string, string | number> & { action: string };
   on?: string;
+  /** Only the card the bot just answered this person's previous message with (not an older card's button). */
+  inReply?: boolean;
   /** Form values (what the person typed or picked on the card's form). */
   form?: Record<string, string | boolean | string[]>;
 }
@@ -83,7 +85,7 @@ const order = (at: At, who: Who, id: string, e: string, more: Partial<ClickStep>
 /** A pipeline button on a customer card (customer.move); the card is fetched fresh first. */
 const customerButton = (at: At, who: Who, name: string, event: string, more: Partial<ClickStep> = {}): Step[] => [
   say(at, who, `/客户 ${name}`, name),
-  click(at, who, { action: 'customer.move', event }, { on: name, ...more }),
+  click(at, who, { action: 'customer.move', event }, { on: name, inReply: true, ...more }),
 ];
 
 /**
@@ -94,7 +96,7 @@ const targetListChecks = (days: number[]): Step[] =>
   days.flatMap((day) =>
     (['sales1', 'sales2', 'senior'] as const).flatMap((who, i): Step[] => [
       say([day, `09:0${i}`], who, '/客户 列表', '我的客户'),
-      click([day, `09:0${i}`], who, { action: 'customer.list_refreshed' }, { optional: true }),
+      click([day, `09:0${i}`], who, { action: 'customer.list_refreshed' }, { optional: true, inReply: true }),
     ]),
   );
 
@@ -129,12 +131,13 @@ function progress(id: string, who: Who, days: number[], notes: string[]): Step[]
  * rest developed during the month with visits, plans, inquiries and quotes), 9 orders (archived, delivered
  * with the payment overdue, shipped, in production with an exception, waiting for finance, waiting for
  * engineering, new from the form card, changed by the customer, cancelled), two complaints (one closed,
- * one under investigation), four contracts (archived, approved at the second try, waiting for the general
- * manager, waiting for the supervisor), credit limits and a satisfaction score.
+ * one under investigation), four contracts (two signed and archived, one of them approved at the second try;
+ * one waiting for the general manager, one for the supervisor), credit limits, the quarter's market-research
+ * reports and satisfaction scores, and the monthly target-list confirmations.
  */
 export const DEMO_SCRIPT: readonly Step[] = [
   // Every seller confirms the month's target-customer list (when a new month has begun).
-  ...targetListChecks([-20, -14, -8, -2]),
+  ...targetListChecks([-21, -14, -8, -2]),
 
   // Week 1 — the department sets up its customers.
   say([-22, '09:05'], 'sales2', '/客户 新建 金桥贸易 等级=A 联系人=刘总 电话=13700003333', '已新建客户「金桥贸易」'),
@@ -151,13 +154,19 @@ export const DEMO_SCRIPT: readonly Step[] = [
   say([-22, '11:15'], 'senior', '/客户 阶段 宏远医疗 建档 需求=「医用推车、器械柜年度配套」 决策人=孙主任 采购流程=院内招标 方案摘要=标准推车加定制器械柜 报价=「按投标报价」 日期={d-22} 谈判日期={d-22} 结果=中标 价格=「投标价」 付款条件=「货到 60 天」', '客户建档'),
   say([-22, '14:00'], 'finance', '/客户 信用 金桥贸易 评级=A 额度=50万', '金桥贸易'),
   say([-22, '14:05'], 'finance', '/客户 信用 宏远医疗 评级=B 额度=20万', '宏远医疗'),
-  say([-22, '15:00'], 'sales1', '/拜访 计划 华星科技 {d-21} 备注=首次拜访王经理', '已计划拜访'),
+  team([-22, '14:30'], 'sales1', '/拜访 华星科技 首次拜访王经理，介绍公司和主打产品，对方对 A3 系列感兴趣 下次=带工程做技术交流', '已记录拜访'),
+  say([-22, '15:00'], 'sales1', '/拜访 计划 华星科技 {d-19} 备注=带周工程做技术交流', '已计划拜访'),
   say([-22, '15:05'], 'sales1', '/拜访 计划 蓝海电子 {d-18}', '已计划拜访'),
 
   // O1 金桥贸易: the order that goes all the way to the archive.
   team([-21, '10:00'], 'sales2', '/订单 新建 客户=金桥贸易 产品=彩印纸箱 规格=「五层瓦楞 60×40×40」 数量=20000 单价=3.2 交期={d-12} 付款期限={d-7}', '订单', { save: { o1: 'DD' } }),
   ...confirmations('{o1}', 'sales2', -21),
-  team([-21, '11:00'], 'sales1', '/拜访 华星科技 首次拜访王经理，介绍公司和主打产品，对方对 A3 系列感兴趣 下次=整理需求', '已记录拜访'),
+  // The quarter's duties: a market-research report from each seller, a satisfaction call to each signed customer.
+  say([-21, '14:00'], 'sales1', '/调研 华东电子厂备货量上升，防静电周转盒需求增加；竞品降价约 5%', '已记录市场调研报告'),
+  say([-21, '14:05'], 'sales2', '/调研 包装行业纸价本季上涨 8%，客户普遍要求锁价', '已记录市场调研报告'),
+  say([-21, '14:10'], 'senior', '/调研 医院设备采购多走集中招标，推车类竞争激烈', '已记录市场调研报告'),
+  say([-21, '15:00'], 'sales2', '/满意度 金桥贸易 5 对交期和印刷质量满意', '满意度'),
+  say([-21, '15:05'], 'senior', '/满意度 宏远医疗 4 产品满意，希望发货前提前通知', '满意度'),
   say([-21, '14:30'], 'sales2', '/客户 新建 瑞丰包装 等级=C 联系人=周经理', '已新建客户「瑞丰包装」'),
   order([-20, '09:30'], 'pmc', '{o1}', 'START_PRODUCTION'),
   say([-20, '10:00'], 'sales1', '/客户 阶段 华星科技 需求分析', '需求分析'),
@@ -168,10 +177,10 @@ export const DEMO_SCRIPT: readonly Step[] = [
   ...confirmations('{o3}', 'sales2', -19),
   say([-19, '11:00'], 'sales1', '/咨询 华星科技 问 A3 型号的耐温范围和防静电指标 技术=是', '已登记咨询', { save: { zx1: 'ZX' } }),
   say([-19, '14:30'], 'engineering', '/咨询 回复 {zx1} 「A3 耐温 -40~120℃，表面电阻 10^6~10^9 Ω，规格书已发王经理」', '已答复咨询'),
-  say([-19, '15:30'], 'sales1', '/拜访 华星科技 带周工程上门做技术交流，确认年需求约 5 万件，采购走招标 下次=出方案 @周工程', '已记录拜访'),
+  say([-19, '10:30'], 'sales1', '/拜访 华星科技 带周工程上门做技术交流，确认年需求约 5 万件，采购走招标 下次=出方案 @周工程', '已记录拜访'),
   team([-18, '10:00'], 'sales1', '/拜访 蓝海电子 拜访采购部，对方正在比价 下次=报价', '已记录拜访'),
   say([-16, '11:00'], 'sales1', '/客户 阶段 蓝海电子 拒绝 原因=「价格高于竞品约 15%，客户选了本地供应商」', '客户拒绝'),
-  say([-18, '10:30'], 'sales1', '/客户 阶段 华星科技 方案 需求=「A3 系列年需求约 5 万件」 决策人=采购总监 采购流程=招标', '解决方案'),
+  say([-19, '11:30'], 'sales1', '/客户 阶段 华星科技 方案 需求=「A3 系列年需求约 5 万件」 决策人=采购总监 采购流程=招标', '解决方案'),
   order([-18, '09:30'], 'pmc', '{o3}', 'START_PRODUCTION'),
   ...progress('{o3}', 'sales2', [-18, -17, -16, -15, -14, -13, -12, -11, -10], ['备料完成', '压楞 30%', '压楞 60%', '压楞完成', '分切 50%', '分切完成', '打包 50%', '打包完成', '品检合格，约好明天出货']),
   say([-17, '11:00'], 'sales1', '/客户 阶段 华星科技 方案 方案摘要=「A3 标准款 + 防静电包装，分批交付」 报价=「A3 单价 12.5 元，年框 5 万件」', '解决方案'),
@@ -191,6 +200,13 @@ export const DEMO_SCRIPT: readonly Step[] = [
   ...customerButton([-13, '11:00'], 'sales1', '华星科技', 'PLAN_READY'),
 
   // O1 ships on time, is received and paid in full; O4 宏远医疗 (an important order over its credit).
+  // Important customers are visited at least once a calendar month.
+  team([-15, '14:30'], 'senior', '/拜访 宏远医疗 回访投诉处理结果，孙主任确认新外箱没有问题 下次=报器械柜方案', '已记录拜访'),
+  say([-14, '10:00'], 'sales1', '/拜访 华星科技 现场演示 A3 样品，采购总监和品质经理参加', '已记录拜访'),
+  say([-8, '14:00'], 'senior', '/拜访 宏远医疗 送器械柜样品，讨论年度框架合同', '已记录拜访'),
+  say([-8, '14:30'], 'sales1', '/拜访 华星科技 签约后拜访，确认首批交付计划', '已记录拜访'),
+  team([-2, '09:30'], 'senior', '/拜访 宏远医疗 推车到货前沟通验收安排', '已记录拜访'),
+  say([-2, '09:45'], 'sales1', '/拜访 华星科技 回访首批生产进度，客户同意交期顺延 2 天', '已记录拜访'),
   order([-13, '10:00'], 'pmc', '{o1}', 'READY'),
   order([-13, '14:00'], 'sales2', '{o1}', 'SHIP'),
   team([-12, '09:30'], 'senior', '/订单 新建 客户=宏远医疗 产品=医用推车 规格=MT-200 数量=300 单价=850 交期={d-2} 付款期限={d+15}', '订单', { save: { o4: 'DD' } }),
@@ -223,7 +239,7 @@ export const DEMO_SCRIPT: readonly Step[] = [
   team([-9, '16:00'], 'sales2', '/订单 新建 客户=金桥贸易 产品=礼品盒 数量=2000 单价=6.5 交期={d+10}', '订单', { save: { o9: 'DD' } }),
   order([-8, '10:00'], 'sales2', '{o3}', 'ARRIVED'),
   order([-8, '10:10'], 'sales2', '{o3}', 'CONFIRM_RECEIPT'),
-  order([-8, '11:00'], 'sales2', '{o9}', 'CANCEL', { form: { note: '客户春节礼盒方案取消，改为明年再议' } }),
+  order([-8, '11:00'], 'sales2', '{o9}', 'CANCEL', { form: { note: '客户礼盒方案取消，改为下季度再议' } }),
   say([-8, '15:00'], 'sales1', '/客户 阶段 东方精密 谈判 谈判日期={d-5}', '商务谈判'),
   say([-8, '15:30'], 'sales1', '/客户 阶段 远航机械 方案 需求=「新产线周转箱约 3000 个」 决策人=赵经理 采购流程=「比价三家」', '解决方案'),
 
@@ -232,7 +248,7 @@ export const DEMO_SCRIPT: readonly Step[] = [
   say([-7, '11:00'], 'sales2', '/合同 提交 客户=金桥贸易 金额=12万 付款条件=「货到 60 天」 交期=「按订单」 说明=「年度框架续签」', '待主管审批', { save: { ht4: 'HT' } }),
   click([-7, '14:00'], 'supervisor', { action: 'contract.reject' }, { on: '{ht4}', form: { comment: '付款条件请按公司规定改为月结 30 天' } }),
   say([-7, '15:00'], 'sales1', '/客户 阶段 远航机械 方案 方案摘要=「可折叠周转箱，带刀卡」 报价=「38 元/个」', '解决方案'),
-  say([-7, '16:00'], 'sales1', '/满意度 华星科技 5 对技术交流和响应速度很满意', '满意度'),
+  say([-9, '15:30'], 'sales1', '/满意度 华星科技 5 对技术交流和响应速度很满意', '满意度'),
   order([-6, '10:00'], 'sales2', '{o1}', 'SUMMARIZE', { form: { note: '按期交付，客户对印刷质量满意；下次提前确认色样可省 1 天' } }),
   say([-6, '10:30'], 'sales2', '/合同 修改 {ht4} 付款条件=「月结 30 天」 说明=按主管意见调整', '第 2 版'),
   click([-6, '11:30'], 'supervisor', { action: 'contract.approve' }, { on: '{ht4}', form: { comment: '同意' } }),
@@ -267,15 +283,15 @@ export const DEMO_SCRIPT: readonly Step[] = [
   order([-2, '09:30'], 'engineering', '{o8}', 'CONFIRM_TECH'),
   order([-3, '16:00'], 'pmc', '{o4}', 'READY'),
   order([-2, '10:00'], 'senior', '{o4}', 'SHIP'),
-  team([-2, '10:30'], 'sales2', '/投诉 新建 客户=金桥贸易 内容=「第二批纸箱约 3% 有压痕，客户要求补货 600 只」 订单={o1}', '投诉', { save: { ts2: 'TS' } }),
-  click([-2, '11:00'], 'sales2', { action: 'complaint.acknowledge' }, { on: '{ts2}' }),
+  team([-1, '09:20'], 'sales2', '/投诉 新建 客户=金桥贸易 内容=「第二批纸箱约 3% 有压痕，客户要求补货 600 只」 订单={o1}', '投诉', { save: { ts2: 'TS' } }),
+  click([-1, '09:30'], 'sales2', { action: 'complaint.acknowledge' }, { on: '{ts2}' }),
   say([-2, '11:30'], 'sales2', '/客户 阶段 新宇科技 演示 方案摘要=「磁吸翻盖礼盒 + EVA 内托」 报价=「9.6 元/套」 日期={d+3}', '方案演示'),
   say([-2, '14:00'], 'sales2', '/拜访 瑞丰包装 第二次拜访，对方提供了年度用量 下次=出方案', '已记录拜访'),
   say([-2, '14:30'], 'sales2', '/客户 阶段 瑞丰包装 方案 需求=「彩印外箱年用量约 8 万只」 决策人=周经理 采购流程=「三家比价」', '解决方案'),
   team([-2, '15:00'], 'senior', '/拜访 恒通物流 首次拜访钱经理，对方需要可循环的物流周转箱', '已记录拜访'),
   say([-2, '16:00'], 'senior', '/合同 提交 客户=宏远医疗 金额=80万 付款条件=「货到 60 天」 交期=「分季度交付」 说明=「年度配套框架合同」', '待主管审批', { save: { ht2: 'HT' } }),
   click([-2, '16:30'], 'supervisor', { action: 'contract.approve' }, { on: '{ht2}', form: { comment: '同意，金额超过 50 万，请郑总审批' } }),
-  click([-2, '15:30'], 'quality', { action: 'complaint.investigate' }, { on: '{ts2}', form: { cause: 'product', loss: '2000', findings: '压痕来自模切压力偏大，当班未做首件检验；已调整参数并补做首检' } }),
+  click([-1, '14:30'], 'quality', { action: 'complaint.investigate' }, { on: '{ts2}', form: { cause: 'product', loss: '2000', findings: '压痕来自模切压力偏大，当班未做首件检验；已调整参数并补做首检' } }),
   order([-1, '09:50'], 'senior', '{o4}', 'ARRIVED'),
   team([-1, '10:00'], 'senior', '/订单 新建 客户=宏远医疗 产品=器械柜 规格=IC-80 数量=40 单价=2100 交期={d+20}', '订单', { save: { o6: 'DD' } }),
   order([-1, '10:30'], 'senior', '{o6}', 'EVALUATE'),
@@ -414,6 +430,9 @@ export async function seedDemo(request: SimRequest, opts: { script?: readonly St
   const wallOf = (at: At) => `${workingDay(today, at[0], tz)}T${at[1]}`;
   const from = wallOf(first.at);
 
+  /** The bot's replies to the last message typed (what `inReply` clicks may use). */
+  let lastReplies: string[] = [];
+
   /** Carries out one step; its answer, or undefined when an optional step did not apply. */
   async function run(step: Step, where: string): Promise<string | undefined> {
     const jumped = await call<{ ok: boolean; error?: string }>('/local/jump', { to: wallOf(step.at) });
@@ -424,11 +443,13 @@ export async function seedDemo(request: SimRequest, opts: { script?: readonly St
     };
 
     if (!isClick(step)) {
+      lastReplies = [];
       const text = fill(step.text);
       const chatId = step.chat === 'team' ? DEMO_TEAM_CHAT : `oc_p2p_${PEOPLE[step.who]}`;
       const sent = await call<{ ok: boolean; messageId: string; error?: string }>('/local/send', { from: PEOPLE[step.who], chatId, text });
       if (!sent.data.ok) throw new SeedError(`${where}：发送「${text}」失败：${sent.data.error ?? sent.status}`);
       const replies = (await state(step.who)).messages.filter((m) => m.parentId === sent.data.messageId && m.from.kind === 'bot');
+      lastReplies = replies.map((m) => m.id);
       const answer = replies.map((m) => (m.msgType === 'text' ? String((m.content as { text?: string }).text ?? '') : JSON.stringify(m.content))).join('\n');
       return answer.includes(fill(step.expect)) ? answer : failed(`「${text}」的回复里没有「${fill(step.expect)}」：${answer.slice(0, 300) || '（没有回复）'}`);
     }
@@ -438,6 +459,7 @@ export async function seedDemo(request: SimRequest, opts: { script?: readonly St
     let target: { message: SimMessageLite; value: Record<string, unknown> } | undefined;
     for (const message of (await state(step.who)).messages.reverse()) {
       if (message.msgType !== 'interactive' || message.from.kind !== 'bot') continue;
+      if (step.inReply && !lastReplies.includes(message.id)) continue;
       if (on !== undefined && !JSON.stringify(message.content).includes(on)) continue;
       const value = callbacks(message.content).find((v) => Object.entries(wanted).every(([k, x]) => String(v[k]) === String(x)));
       if (value) {
@@ -463,23 +485,26 @@ export async function seedDemo(request: SimRequest, opts: { script?: readonly St
   }
 
   let skipped = 0;
-  for (const [index, step] of ordered.entries()) {
-    const when = wallOf(step.at).replace('T', ' ');
-    const answer = await run(step, `第 ${index + 1} 步（${when} ${step.who}）`);
-    if (answer === undefined) skipped++;
-    else {
-      for (const [name, prefix] of Object.entries(step.save ?? {})) {
-        const hit = new RegExp(`${prefix}-\\d{8}-\\d{3}(?:-E\\d+)?`).exec(answer);
-        if (!hit) throw new SeedError(`第 ${index + 1} 步（${when} ${step.who}）：回复里没有 ${prefix} 编号：${answer.slice(0, 300)}`);
-        vars[name] = hit[0];
+  try {
+    for (const [index, step] of ordered.entries()) {
+      const when = wallOf(step.at).replace('T', ' ');
+      const answer = await run(step, `第 ${index + 1} 步（${when} ${step.who}）`);
+      if (answer === undefined) skipped++;
+      else {
+        for (const [name, prefix] of Object.entries(step.save ?? {})) {
+          const hit = new RegExp(`${prefix}-\\d{8}-\\d{3}(?:-E\\d+)?`).exec(answer);
+          if (!hit) throw new SeedError(`第 ${index + 1} 步（${when} ${step.who}）：回复里没有 ${prefix} 编号：${answer.slice(0, 300)}`);
+          vars[name] = hit[0];
+        }
       }
+      const what = isClick(step) ? `[点击 ${step.click.action}${step.click.e ? ` ${step.click.e}` : ''}]` : fill(step.text);
+      opts.onStep?.({ done: index + 1, total: ordered.length, line: `${when} ${step.who}: ${what}${answer === undefined ? '（不适用，跳过）' : ''}` });
     }
-    const what = isClick(step) ? `[点击 ${step.click.action}${step.click.e ? ` ${step.click.e}` : ''}]` : fill(step.text);
-    opts.onStep?.({ done: index + 1, total: ordered.length, line: `${when} ${step.who}: ${what}${answer === undefined ? '（不适用，跳过）' : ''}` });
+  } finally {
+    // Back to where the clock was — also when a step failed: the jobs due since the last step run for then,
+    // and real time again if it was.
+    await call('/local/jump', { to: start.clock.now });
+    if (!start.clock.shifted) await call('/local/reset-clock', {});
   }
-
-  // Back to where the clock was: the jobs due since the last step run for then; real time again if it was.
-  await call('/local/jump', { to: start.clock.now });
-  if (!start.clock.shifted) await call('/local/reset-clock', {});
   return { steps: ordered.length - skipped, skipped, numbers: vars, from, to: start.clock.now, ms: Date.now() - started };
 }

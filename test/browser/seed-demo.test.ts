@@ -66,7 +66,7 @@ describe('the demo month', () => {
     const rows = await db().select({ name: customers.name, state: customers.state }).from(customers);
     expect(new Set(rows.map((r) => r.state))).toEqual(new Set(['prospect', 'contacted', 'needs', 'solution', 'demo', 'negotiation', 'contract', 'archived', 'lost']));
     expect(rows.find((r) => r.name === '东方精密')?.state).toBe('contract');
-    expect((await db().select({ n: count() }).from(visits))[0]!.n).toBeGreaterThanOrEqual(12);
+    expect((await db().select({ n: count() }).from(visits))[0]!.n).toBeGreaterThanOrEqual(18);
     expect((await db().select({ n: count() }).from(visitPlans))[0]!.n).toBeGreaterThanOrEqual(4);
     const asked = await db().select({ state: inquiries.state }).from(inquiries);
     expect(asked.map((q) => q.state).sort()).toEqual(['answered', 'received']);
@@ -98,8 +98,12 @@ describe('the demo month', () => {
     // the last working day may have by now (e.g. yesterday afternoon's order not yet evaluated this noon, or a
     // complaint's calendar-time clock over a weekend).
     const lastDay = workingDay(today, -1, 'Asia/Shanghai');
-    const breached = await db().select({ subject: deadlines.subjectId, step: deadlines.step, limitAt: deadlines.limitAt }).from(deadlines).where(eq(deadlines.status, 'breached'));
-    const duringTheMonth = breached.filter((d) => d.limitAt!.getTime() < Date.parse(`${lastDay}T00:00:00+08:00`)).map(({ subject, step }) => ({ subject, step }));
+    // (The clocks of the story's modules; what other modules open for the demo people is theirs to judge.)
+    const story = new Set(['customer', 'visit_plan', 'sales_duty', 'inquiry', 'satisfaction_survey', 'order', 'order_exception', 'complaint', 'contract']);
+    const breached = await db().select({ type: deadlines.subjectType, subject: deadlines.subjectId, step: deadlines.step, limitAt: deadlines.limitAt }).from(deadlines).where(eq(deadlines.status, 'breached'));
+    const duringTheMonth = breached
+      .filter((d) => story.has(d.type) && d.limitAt!.getTime() < Date.parse(`${lastDay}T00:00:00+08:00`))
+      .map(({ subject, step }) => ({ subject, step }));
     expect(duringTheMonth).toEqual([{ subject: overdue.id, step: 'payment' }]);
   });
 

@@ -7,7 +7,7 @@
  *   in the page and submits it: the order card appears with its number (and the order is in the database);
  * - (b) a salesperson submits a contract; the supervisor switches in, approves it with a comment on the
  *   approval card, and the salesperson sees the notification with that comment;
- * - (c) an order logged on a Monday morning is overdue for evaluation: "+1天" runs the sweep for Tuesday and
+ * - (c) an order logged on a Wednesday morning is overdue for evaluation: "+1天" runs the sweep for Thursday and
  *   the reminder appears in the salesperson's chat;
  * - (d) 载入演示数据 fills the simulator with the demo month; pressed again it says 已有演示数据.
  * Screenshots of the moments that matter are written to docs/screenshots/ (the README shows them).
@@ -200,21 +200,21 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     const { page, errors } = await openSimulator();
     await actAs(page, SALES1);
     await openChat(page, dm(SALES1));
-    // Monday morning: the 4-working-hour evaluation clock falls due in the afternoon.
-    await jumpTo(page, '2026-11-16T09:30', '2026-11-16 周一 09:3');
+    // A Wednesday morning: the 4-working-hour evaluation clock falls due in the afternoon.
+    await jumpTo(page, '2026-12-02T09:30', '2026-12-02 周三 09:3');
 
     await type(page, '/客户 新建 华星科技 等级=A');
     await fromBot(page, '已新建客户「华星科技」').waitFor();
     await type(page, '/订单 新建 客户=华星科技 产品=控制板 数量=500 单价=20 交期=2026-12-31');
-    const orderCard = card(page, /^订单 DD-20261116-\d{3}/);
+    const orderCard = card(page, /^订单 DD-20261202-\d{3}/);
     await orderCard.waitFor();
     const number = /DD-\d{8}-\d{3}/.exec((await orderCard.locator('.c-title').textContent()) ?? '')![0];
     const before = await page.locator('#messages .msg').count();
 
     await page.getByRole('button', { name: '+1天' }).click();
-    await page.locator('#toasts .toast', { hasText: '已跳转到 2026-11-17' }).waitFor();
-    await expect.poll(() => page.locator('#clock-text').textContent()).toContain('2026-11-17 周二');
-    // The sweep ran for Tuesday 09:30: the 4-working-hour evaluation was due Monday afternoon.
+    await page.locator('#toasts .toast', { hasText: '已跳转到 2026-12-03' }).waitFor();
+    await expect.poll(() => page.locator('#clock-text').textContent()).toContain('2026-12-03 周四');
+    // The sweep ran for Thursday 09:30: the 4-working-hour evaluation was due Wednesday afternoon.
     const reminder = page.locator('#messages .msg-card', { hasText: number }).filter({ hasText: '订单评估' }).last();
     await reminder.waitFor();
     expect(await page.locator('#messages .msg').count()).toBeGreaterThan(before);
