@@ -5,13 +5,13 @@ import type { Config } from './config';
 import { modules as defaultModules } from './modules';
 import { systemClock, type Clock } from './platform/clock';
 import type { Services } from './platform/context';
-import { openDatabase, type Database } from './platform/db/client';
+import { BUSY_TIMEOUT_MS, openDatabase, type Database } from './platform/db/client';
 import { withWriteLock, writeTransaction } from './platform/db/write-lock';
 import { inboxEvents, users } from './platform/db/core.schema';
 import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
 import { envelopeV2 } from './platform/feishu/envelope';
 import { normalizeEvent } from './platform/feishu/inbound';
-import { InboxProcessor, InboxWriter } from './platform/feishu/inbox';
+import { InboxProcessor, InboxWriter, type Execute } from './platform/feishu/inbox';
 import { createIngest, type Ingest } from './platform/feishu/ingest';
 import { OutboxSender, type OutboxOptions } from './platform/feishu/outbox';
 import { createLogger, type Logger } from './platform/logger';
@@ -56,6 +56,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const bot = createBot(opts.modules ?? defaultModules, services);
   const background = opts.runInBackground ?? ((p) => void p.catch((err) => log.error('background task failed', { err })));
 
+  // Single-flight, and each user looked up once: acks arrive far faster than the contact API answers.
+  const names = new Pump(
+    'name lookup',
+    async () => {
+      const missing = await database.db.select({ openId: users.openId }).from(users).where(and(isNull(users.name), isNull(users.nameFetchedAt))).limit(10);
+      for (const { openId } of missing) {
+        const name = await api.userName(openId);
+        await withWriteLock(() => database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId)));
+      }
+      return missing.length;
+    },
+    log,
+  );
+
   const outbox = new OutboxSender(database, api, clock, log, opts.outbox);
   const inbox = new InboxProcessor(database, clock, log, async (row) => {
     if (!botOpenId) await refreshBotIdentity();
@@ -80,29 +94,25 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       if (!(err instanceof Refusal)) throw err;
     } finally {
       background(outbox.kick());
+      background(names.kick());
     }
   });
 
   /** Names come from the contact API; cosmetic, so fetched after the fact and never blocking a command. */
-  // Single-flight, and each user looked up once: acks arrive far faster than the contact API answers.
-  const names = new Pump(
-    'name lookup',
-    async () => {
-      const missing = await database.db.select({ openId: users.openId }).from(users).where(and(isNull(users.name), isNull(users.nameFetchedAt))).limit(10);
-      for (const { openId } of missing) {
-        const name = await api.userName(openId);
-        await withWriteLock(() => database.db.update(users).set({ name: name ?? null, nameFetchedAt: clock.now() }).where(eq(users.openId, openId)));
-      }
-      return missing.length;
-    },
-    log,
-  );
+
+  // An embedded file gets its inbox writes on a second thread (see writer-thread.ts); a remote
+  // database is asynchronous already; `:memory:` is a single connection.
+  const writerThread = database.url.startsWith('file:') ? new (await import('./platform/db/writer-thread')).WriterThread(database.url, BUSY_TIMEOUT_MS) : undefined;
+  const execute: Execute = writerThread
+    ? (sql, args) => writerThread.execute(sql, args)
+    : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
   const ingest = createIngest({
     services,
     bot,
-    inbox: new InboxWriter(database),
-    afterAck: () => background(Promise.all([inbox.kick().then(() => names.kick()), outbox.kick()])),
+    inbox: new InboxWriter(execute),
+    onInboxed: () => background(inbox.kick()),
+    onEffects: () => background(outbox.kick()),
   });
   const app = createApp({ services, ingest, ready: () => true });
 
@@ -139,6 +149,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await inbox.idle();
       await outbox.idle();
       outbox.stop();
+      await writerThread?.close();
       database.close();
     },
   };

@@ -11,12 +11,13 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 export interface Database {
   db: Db;
   client: Client;
+  url: string;
   /** true for an embedded file (one process owns it); false for a remote libSQL server. */
   isLocalFile: boolean;
   close(): void;
 }
 
-const BUSY_TIMEOUT_MS = 5000;
+export const BUSY_TIMEOUT_MS = 5000;
 
 export const isRemoteUrl = (url: string) => /^(libsql|https?|wss?):\/\//.test(url);
 
@@ -47,5 +48,5 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
       throw new MigrationsPendingError(`The database at DATABASE_URL is ${pending} migration(s) behind: run \`npm run db:migrate\` with the same DATABASE_URL first.`);
     }
   }
-  return { db: drizzle(client), client, isLocalFile, close: () => client.close() };
+  return { db: drizzle(client), client, url, isLocalFile, close: () => client.close() };
 }

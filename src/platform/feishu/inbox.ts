@@ -18,15 +18,18 @@ export interface InboxRow {
 const COLUMNS = 5;
 const MAX_ROWS_PER_STATEMENT = 200;
 
+/** Runs one write statement: on the writer thread for an embedded file, else on the shared client. */
+export type Execute = (sql: string, args: Array<string | number | null>) => Promise<void>;
+
 /**
- * Durable inbox writes with group commit: every request waits for its row to be committed,
- * but concurrent requests share one multi-row INSERT (one fsync) instead of one each.
+ * Durable inbox writes with group commit: every request waits for its row to be committed, but
+ * the requests that arrive while one INSERT is committing share the next one (one fsync for all).
  */
 export class InboxWriter {
   private queue: Array<{ row: InboxRow; done: () => void; fail: (e: unknown) => void }> = [];
   private flushing: Promise<void> | null = null;
 
-  constructor(private readonly database: Database) {}
+  constructor(private readonly execute: Execute) {}
 
   /** Resolves once the row is committed (or was already there: duplicates are ignored). */
   write(row: InboxRow): Promise<void> {
@@ -37,16 +40,16 @@ export class InboxWriter {
   }
 
   private async flushLoop(): Promise<void> {
-    // Let the requests that arrived in the same turn of the event loop join this batch.
+    // Let the requests that arrived in the same turn of the event loop join the first batch.
     await new Promise((r) => setImmediate(r));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_ROWS_PER_STATEMENT);
       try {
         const placeholders = batch.map(() => `(${Array(COLUMNS).fill('?').join(',')})`).join(',');
-        await withWriteLock(() => this.database.client.execute({
-          sql: `INSERT OR IGNORE INTO inbox_events (event_id, event_type, dedupe_key, payload, received_at) VALUES ${placeholders}`,
-          args: batch.flatMap(({ row }) => [row.eventId, row.eventType, row.dedupeKey, row.payload, row.receivedAt.getTime()]),
-        }));
+        await this.execute(
+          `INSERT OR IGNORE INTO inbox_events (event_id, event_type, dedupe_key, payload, received_at) VALUES ${placeholders}`,
+          batch.flatMap(({ row }) => [row.eventId, row.eventType, row.dedupeKey, row.payload, row.receivedAt.getTime()]),
+        );
         for (const b of batch) b.done();
       } catch (e) {
         for (const b of batch) b.fail(e);

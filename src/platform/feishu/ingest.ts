@@ -15,8 +15,10 @@ export interface IngestDeps {
   services: Services;
   bot: Bot;
   inbox: InboxWriter;
-  /** Wakes the inbox processor and the outbox sender after the response. */
-  afterAck(): void;
+  /** After an event is committed to the inbox: wake the processor (it wakes the sender as it goes). */
+  onInboxed(): void;
+  /** After a card click's effects are committed: wake the outbox sender. */
+  onEffects(): void;
 }
 
 /**
@@ -49,7 +51,7 @@ export function createIngest(deps: IngestDeps) {
       result = await writeTransaction(database.db, (tx) => bot.answerFailure(ev, tx, err));
       elog[err instanceof Refusal ? 'info' : 'error']('event', { outcome: err instanceof Refusal ? 'refused' : 'error', ms: Date.now() - started, err });
     }
-    deps.afterAck();
+    deps.onEffects();
     return result;
   }
 
@@ -83,7 +85,7 @@ export function createIngest(deps: IngestDeps) {
       payload: JSON.stringify(env.data),
       receivedAt,
     });
-    deps.afterAck();
+    deps.onInboxed();
     return { status: 200, body: {} };
   }
 
