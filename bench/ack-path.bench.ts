@@ -8,7 +8,10 @@
  *   b. the Feishu SDK's EventDispatcher + adaptDefault on node:http (verify + decrypt only);
  *   c. a bare Hono hello-world route on @hono/node-server.
  * Every request carries a fresh event_id/message_id from a pool signed before any server starts,
- * so signing is not measured and dedupe never turns the load into no-ops.
+ * so signing is not measured and dedupe never turns the load into no-ops. Salesdesk is primed
+ * with one event per user first (steady state); a fourth, diagnostic run repeats it with the
+ * after-ack processing stopped, to separate the ack path from the processing it competes with.
+ * RSS of each target is sampled for the memory section.
  *
  *   npx tsx bench/ack-path.bench.ts      (BENCH_DURATION=seconds, BENCH_CPU_PROF=dir to profile Salesdesk)
  */
@@ -250,8 +253,8 @@ const feishuEnv = {
   FEISHU_ENCRYPT_KEY: BENCH_SECRETS.encryptKey,
 };
 
-/** Salesdesk on a fresh temp-file database, then the inbox check on that file. */
 const profDir = process.env.BENCH_CPU_PROF;
+/** Salesdesk on a fresh temp-file database, then the inbox check on that file. */
 async function salesdesk(name: string, extraEnv: Record<string, string> = {}, primeFirst = true) {
   const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const dir = mkdtempSync(join(tmpdir(), 'salesdesk-bench-'));

@@ -18,8 +18,7 @@ const KEPT_END = '<!-- /kept -->';
  * Replaces the `## heading` section of docs/BENCHMARKS.md (up to the next `## `), or appends it.
  * Other sections — written by other benches — are kept as they are, and so is the KEPT block.
  */
-export function writeSection(heading: string, body: string): void {
-  const file = BENCHMARKS_MD;
+export function writeSection(heading: string, body: string, file: URL | string = BENCHMARKS_MD): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nResults of `npm run bench` (`bench/*.bench.ts`); each section is rewritten by the bench that owns it.\n';
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.trim() === `## ${heading}`);
