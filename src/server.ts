@@ -19,7 +19,6 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const log = createLogger(config.LOG_LEVEL);
   const local = config.FEISHU_MODE === 'local' ? createLocalFeishu() : undefined;
   const clock = local ? new ShiftableClock() : systemClock;
-  let runtime: Runtime;
 
   // Phase 1 serves only the fake Open API (local mode): the runtime reads the bot's identity through it.
   const starting = new Hono();
@@ -38,19 +37,18 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
   // The in-process fake has no per-chat rate limit: local mode need not pace like Feishu.
   const outbox = local ? { perChatPerSecond: 1000, ...opts.outbox } : opts.outbox;
-  runtime = await createRuntime(config, { log, ...opts, outbox, clock });
+  const rt: Runtime = await createRuntime(config, { log, ...opts, outbox, clock });
   const app = new Hono();
   if (local) {
     app.route('/', local.app);
     // Loaded only in local mode: production servers carry no simulator code path.
     const { createSimulator } = await import('./local/simulator');
-    app.route('/', await createSimulator({ runtime, fake: local.state, clock: clock as ShiftableClock }));
+    app.route('/', await createSimulator({ runtime: rt, fake: local.state, clock: clock as ShiftableClock }));
   }
-  app.route('/', runtime.app);
+  app.route('/', rt.app);
   handle = app.fetch;
-  await runtime.drain();
+  await rt.drain();
 
-  const rt = runtime;
   const longConnection =
     config.FEISHU_MODE === 'ws'
       ? startLongConnection({ appId: config.FEISHU_APP_ID!, appSecret: config.FEISHU_APP_SECRET!, baseUrl: config.FEISHU_BASE_URL, ingest: rt.ingest, clock, log })
