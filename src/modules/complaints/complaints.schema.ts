@@ -1,7 +1,7 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers } from '../customers';
+import { ms } from '../../platform/db/columns';
 
-const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 /** Cause categories of a complaint (SPEC §3.3, §5); labels and cost shares live in complaints.workflow.ts. */
 export const CAUSE_KEYS = ['service', 'product', 'communication', 'other'] as const;

@@ -1,7 +1,7 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers } from '../customers';
+import { ms } from '../../platform/db/columns';
 
-const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 /**
  * 合同 (SPEC §3.4): the current terms and where the approval stands. `revision` counts

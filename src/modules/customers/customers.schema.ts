@@ -1,6 +1,6 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { ms } from '../../platform/db/columns';
 
-const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 /** 客户档案 (SPEC §2): one row per customer, its pipeline stage and the stage's exit-criteria data. */
 export const customers = sqliteTable(

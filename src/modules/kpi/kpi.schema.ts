@@ -1,7 +1,6 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { ms, json } from '../../platform/db/columns';
 
-const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
-const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
 
 /** The department's own target row uses this instead of an open_id. */
 export const DEPARTMENT = 'department';

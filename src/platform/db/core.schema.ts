@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { ms, json } from './columns';
 
-const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
-const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
 
 /** Feishu users the bot has seen, with their department role (SPEC §1). */
 export const users = sqliteTable('users', {

@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { ms } from '../db/columns';
 
-const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 export type DeadlineStatus = 'open' | 'met' | 'breached' | 'cancelled' | 'paused';
 
