@@ -28,6 +28,11 @@ export interface RuntimeOptions {
   outbox?: Partial<OutboxOptions>;
   /** Runs work after the response: setImmediate on Node, ctx.waitUntil on Workers. */
   runInBackground?: (p: Promise<unknown>) => void;
+  /**
+   * Where queued work runs: 'inline' on this thread (Workers, local mode, jobs CLI), or 'thread'
+   * on a processing thread (src/processing-thread.ts) so acks never wait behind handlers.
+   */
+  processing?: 'inline' | 'thread';
 }
 
 export interface Runtime {
@@ -41,6 +46,8 @@ export interface Runtime {
   outbox: OutboxSender;
   /** Processes what is pending (after a crash, or on a Workers cron tick) and waits for the outbox. */
   drain(): Promise<void>;
+  /** Something may be waiting (a job queued messages, a timer fired): look without waiting. */
+  wake(): void;
   close(): Promise<void>;
 }
 
@@ -98,8 +105,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     }
   });
 
-  /** Names come from the contact API; cosmetic, so fetched after the fact and never blocking a command. */
-
   // An embedded file gets its inbox writes on a second thread (see writer-thread.ts); a remote
   // database is asynchronous already; `:memory:` is a single connection.
   const writerThread = database.url.startsWith('file:') ? new (await import('./platform/db/writer-thread')).WriterThread(database.url, BUSY_TIMEOUT_MS) : undefined;
@@ -107,12 +112,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     ? (sql, args) => writerThread.execute(sql, args)
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
+  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox) : undefined;
   const ingest = createIngest({
     services,
     bot,
     inbox: new InboxWriter(execute),
-    onInboxed: () => background(inbox.kick()),
-    onEffects: () => background(outbox.kick()),
+    onInboxed: () => (thread ? thread.wake('inbox') : background(inbox.kick())),
+    onEffects: () => (thread ? thread.wake('outbox') : background(outbox.kick())),
   });
   const app = createApp({ services, ingest, ready: () => true });
 
@@ -125,8 +131,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     }
   }
   await refreshBotIdentity();
-  await inbox.recover();
-  await outbox.recover();
+  if (thread) await thread.ready; // it recovers and finishes what a crash left behind
+  else {
+    await inbox.recover();
+    await outbox.recover();
+  }
 
   return {
     services,
@@ -137,12 +146,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     inbox,
     outbox,
     async drain() {
+      if (thread) return thread.drain();
       await inbox.kick();
       await inbox.idle();
       await outbox.kick();
       await outbox.idle();
     },
+    wake() {
+      if (thread) {
+        thread.wake('inbox');
+        thread.wake('outbox');
+      } else background(inbox.kick().then(() => outbox.kick()));
+    },
     async close() {
+      await thread?.close();
       names.stop();
       await names.idle();
       inbox.stop();

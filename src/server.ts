@@ -37,7 +37,9 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
   // The in-process fake has no per-chat rate limit: local mode need not pace like Feishu.
   const outbox = local ? { perChatPerSecond: 1000, ...opts.outbox } : opts.outbox;
-  const rt: Runtime = await createRuntime(config, { log, ...opts, outbox, clock });
+  // Handlers on their own thread keep acks fast; local mode keeps one thread (its clock can be moved).
+  const processing = opts.processing ?? (!local && config.DATABASE_URL.startsWith('file:') ? 'thread' : 'inline');
+  const rt: Runtime = await createRuntime(config, { log, ...opts, outbox, clock, processing });
   const app = new Hono();
   if (local) {
     app.route('/', local.app);
@@ -59,13 +61,13 @@ export async function startServer(env: Record<string, string | undefined> = proc
       tasks.push(
         schedule(job.schedule, async () => {
           await runJob(rt.services, job, rt.services.clock.now()).catch(() => undefined);
-          await rt.outbox.kick();
+          rt.wake();
         }, { timezone: config.BUSINESS_TZ, name: job.name, noOverlap: true }),
       );
     }
   }
   // Safety net: retries whose timer was lost, events acked by another instance.
-  const poll = setInterval(() => void rt.inbox.kick().then(() => rt.outbox.kick()), 5000);
+  const poll = setInterval(() => rt.wake(), 5000);
   poll.unref();
 
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;

@@ -7,8 +7,10 @@ import { trackLoopDelay } from './loop-delay';
  * ack path alone costs; the request path is unchanged.
  */
 const loopDelay = trackLoopDelay();
-const server = await startServer(process.env);
-if (process.env.BENCH_PAUSE_PROCESSING === '1') server.runtime.inbox.stop();
+const pause = process.env.BENCH_PAUSE_PROCESSING === '1';
+// Paused: processing stays on this thread (where it can be stopped) instead of its own thread.
+const server = await startServer(process.env, pause ? { processing: 'inline' } : {});
+if (pause) server.runtime.inbox.stop();
 console.log(JSON.stringify({ url: server.url }));
 process.once('SIGTERM', () => {
   console.log(JSON.stringify(loopDelay()));
