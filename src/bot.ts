@@ -30,14 +30,20 @@ export interface Bot {
 /** Every button value carries { action, id?, v? }: the action id, the record and its version. */
 const buttonValue = z.object({ action: z.string().min(1) }).passthrough();
 
-export function createBot(modules: ModuleDef[], services: Services): Bot {
-  const commands: CommandRegistry = new CommandRegistry([helpCommand(() => commands), ...modules.flatMap((m) => m.commands ?? [])]);
-  const cardActions = new CardActionRegistry(modules.flatMap((m) => m.cardActions ?? []));
+/** Every module's jobs by name; a name used twice fails at start-up. */
+export function collectJobs(modules: ModuleDef[]): Map<string, JobDef> {
   const jobs = new Map<string, JobDef>();
   for (const job of modules.flatMap((m) => m.jobs ?? [])) {
     if (jobs.has(job.name)) throw new Error(`Job "${job.name}" is registered twice; job names must be unique.`);
     jobs.set(job.name, job);
   }
+  return jobs;
+}
+
+export function createBot(modules: ModuleDef[], services: Services): Bot {
+  const commands: CommandRegistry = new CommandRegistry([helpCommand(() => commands), ...modules.flatMap((m) => m.commands ?? [])]);
+  const cardActions = new CardActionRegistry(modules.flatMap((m) => m.cardActions ?? []));
+  const jobs = collectJobs(modules);
   const menu = new Map(modules.flatMap((m) => Object.entries(m.menu ?? {})));
   services.registry = collectRegistry(modules);
   const tz = services.config.BUSINESS_TZ;

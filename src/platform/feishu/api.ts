@@ -48,7 +48,28 @@ function toFeishuError(e: unknown): FeishuError {
   return new FeishuError(body.code ?? -1, err.response.status ?? 0, body.msg ?? err.message ?? 'error', Number.isFinite(reset) ? reset * 1000 : undefined);
 }
 
+/**
+ * Without an app id and secret (local mode outside the server: `npm run job`) there is no Open
+ * API to talk to: nothing touches the network, the bot has no known identity, and a send fails
+ * as retryable so its outbox row stays queued for the process that has credentials.
+ */
+function offlineFeishuApi(): FeishuApi {
+  const queued = async (): Promise<never> => {
+    throw new FeishuError(-1, 0, 'no Feishu credentials in this process (FEISHU_APP_ID / FEISHU_APP_SECRET); the message stays queued');
+  };
+  return {
+    send: queued,
+    reply: queued,
+    patch: queued,
+    cardUpdate: queued,
+    uploadFile: queued,
+    botInfo: async () => ({ openId: '', name: '' }),
+    userName: async () => undefined,
+  };
+}
+
 export function createFeishuApi(opts: { appId: string; appSecret: string; baseUrl: string }): FeishuApi {
+  if (!opts.appId || !opts.appSecret) return offlineFeishuApi();
   const cache = new lark.DefaultCache();
   const client = new lark.Client({
     appId: opts.appId,
