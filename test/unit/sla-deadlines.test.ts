@@ -8,7 +8,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/platform/db/core.schema';
 import { Refusal } from '../../src/platform/errors';
-import { cancelDeadlines, deadlinesOf, meetDeadlines, openDeadline, openDeadlinesFor, pauseDeadline, resumeDeadline } from '../../src/platform/sla/deadlines';
+import { sweep } from '../../src/modules/reminders/sla-sweep.job';
+import { cancelDeadlines, deadlinesOf, meetDeadlines, openDeadline, openDeadlinesFor, pauseDeadline, resumeDeadline, snoozeDeadline } from '../../src/platform/sla/deadlines';
 import { deadlines } from '../../src/platform/sla/sla.schema';
 import { applyTransition, startWorkflow } from '../../src/platform/workflow/apply';
 import type { DeadlineRule, Workflow } from '../../src/platform/workflow/workflow';
@@ -121,12 +122,42 @@ describe('pause and resume', () => {
     expect(await pauseDeadline(tx(), { id: d.id, reason: 'x', now: sh('2026-03-09T12:00') })).toBeUndefined();
   });
 
-  it('a reminder already passed when paused is not sent again after resuming: the limit is next', async () => {
-    const d = await openDeadline(tx(), cal(), { subjectType: 'complaint', subjectId: 1, rule: ack, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T10:00'), now: sh('2026-03-09T10:00') });
-    await pauseDeadline(tx(), { id: d.id, reason: '等待客户', now: sh('2026-03-10T08:00') }); // reminder was at 03-10 05:12
+  it('a reminder already sent before the pause is not sent again after resuming: the limit is next', async () => {
+    const d = await openDeadline(tx(), cal(), { subjectType: 'complaint', subjectId: 1, rule: ack, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T10:00'), now: sh('2026-03-09T10:00') }); // reminder 03-10 05:12
+    expect(await sweep(h.services, sh('2026-03-10T08:00'))).toMatchObject({ reminded: 1, messages: 1 }); // held by quiet hours until 08:00, then sent
+    await pauseDeadline(tx(), { id: d.id, reason: '等待客户', now: sh('2026-03-10T08:30') });
     const resumed = await resumeDeadline(tx(), cal(), { id: d.id, now: sh('2026-03-10T09:00') });
     expect(resumed!.nextActionAt).toEqual(resumed!.limitAt);
-    expect(resumed!.limitAt).toEqual(sh('2026-03-10T11:00'));
+    expect(resumed!.limitAt).toEqual(sh('2026-03-10T10:30'));
+    expect(await sweep(h.services, sh('2026-03-10T09:05'))).toMatchObject({ due: 0, messages: 0 });
+  });
+
+  it('a reminder held back by quiet hours and then paused still goes out after resuming', async () => {
+    const d = await openDeadline(tx(), cal(), { subjectType: 'complaint', subjectId: 1, rule: ack, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T10:00'), now: sh('2026-03-09T10:00') }); // reminder 03-10 05:12
+    expect(await sweep(h.services, sh('2026-03-10T05:15'))).toMatchObject({ held: 1, messages: 0 }); // quiet hours: wait for 08:00
+    await pauseDeadline(tx(), { id: d.id, reason: '等待客户', now: sh('2026-03-10T07:00') });
+    expect(await sweep(h.services, sh('2026-03-10T08:00'))).toMatchObject({ due: 0 }); // nothing while paused
+    const resumed = await resumeDeadline(tx(), cal(), { id: d.id, now: sh('2026-03-10T14:00') });
+    expect(resumed!.limitAt).toEqual(sh('2026-03-10T17:00')); // 3 h were left at 07:00
+    expect(await sweep(h.services, sh('2026-03-10T14:05'))).toMatchObject({ reminded: 1, messages: 1 });
+    const [m] = await h.outbox();
+    expect(m!.to).toBe('ou_li');
+    expect(cardText(m!.json)).toContain('受理投诉');
+  });
+
+  it('a reminder paused before it was due moves by the paused time; a snoozed one goes out after resuming', async () => {
+    const a = await openDeadline(tx(), cal(), { subjectType: 'complaint', subjectId: 1, rule: ack, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T10:00'), now: sh('2026-03-09T10:00') }); // reminder 03-10 05:12
+    await pauseDeadline(tx(), { id: a.id, reason: '等待客户', now: sh('2026-03-09T12:00') });
+    const ra = await resumeDeadline(tx(), cal(), { id: a.id, now: sh('2026-03-09T14:00') });
+    expect(ra!.nextActionAt).toEqual(sh('2026-03-10T07:12'));
+
+    const b = await openDeadline(tx(), cal(), { subjectType: 'complaint', subjectId: 2, rule: ack, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T10:00'), now: sh('2026-03-09T10:00') });
+    await sweep(h.services, sh('2026-03-10T08:00')); // reminded
+    await snoozeDeadline(tx(), { id: b.id, version: (await deadlinesOf(tx(), { subjectType: 'complaint', subjectId: 2 }))[0]!.version, until: sh('2026-03-10T09:00') });
+    await pauseDeadline(tx(), { id: b.id, reason: '等待客户', now: sh('2026-03-10T08:30') });
+    const rb = await resumeDeadline(tx(), cal(), { id: b.id, now: sh('2026-03-10T09:30') });
+    expect(rb!.nextActionAt).toEqual(sh('2026-03-10T08:30')); // due: the next sweep reminds
+    expect(await sweep(h.services, sh('2026-03-10T09:35'))).toMatchObject({ reminded: 1 });
   });
 });
 

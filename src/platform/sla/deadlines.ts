@@ -109,11 +109,33 @@ export function cancelDeadlines(tx: Tx, subject: SubjectRef, opts: { steps?: rea
   return closeLive(tx, ofSubject(subject, opts.steps), opts.now, 'cancelled');
 }
 
-/** Stops an open clock (e.g. waiting for the customer); nothing is reminded while paused. */
+/**
+ * Whether an open clock's reminder is still to be sent: its next action is not the hard limit (the
+ * sweep moves it to the limit — or to NULL when there is none — once the reminder went out). A
+ * reminder held back by quiet hours, or snoozed, is still pending.
+ */
+const reminderPendingSql = sql`(${deadlines.nextActionAt} is not null and (${deadlines.limitAt} is null or ${deadlines.nextActionAt} <> ${deadlines.limitAt}))`;
+
+/**
+ * Stops an open clock (e.g. waiting for the customer); nothing is reminded while paused.
+ * next_action_at must be NULL while paused (the sweep's index follows due work only), so whether
+ * the reminder is still owed is kept in remind_at: while paused, remind_at ≥ paused_at means the
+ * reminder is still to be sent — remind_at = paused_at if it had come due (held back by quiet
+ * hours, or snoozed), else the time it was due — and remind_at < paused_at means it went out.
+ * resumeDeadline reads it back.
+ */
 export async function pauseDeadline(tx: Tx, opts: { id: number; reason: string; now: Date }): Promise<DeadlineRow | undefined> {
+  const now = opts.now.getTime();
   const [row] = await tx
     .update(deadlines)
-    .set({ status: 'paused', pausedAt: opts.now, pauseReason: opts.reason, nextActionAt: null, version: sql`${deadlines.version} + 1` })
+    .set({
+      status: 'paused',
+      pausedAt: opts.now,
+      pauseReason: opts.reason,
+      remindAt: sql`case when ${reminderPendingSql} then (case when ${deadlines.remindAt} <= ${now} then ${now} else ${deadlines.nextActionAt} end) else min(${deadlines.remindAt}, ${now - 1}) end`,
+      nextActionAt: null,
+      version: sql`${deadlines.version} + 1`,
+    })
     .where(and(eq(deadlines.id, opts.id), eq(deadlines.status, 'open')))
     .returning();
   return row;
@@ -121,7 +143,9 @@ export async function pauseDeadline(tx: Tx, opts: { id: number; reason: string; 
 
 /**
  * Restarts a paused clock. Paused time does not count: target, limit and reminder move by the time
- * that was left on the rule's clock when it paused. A reminder already passed stays passed.
+ * that was left on the rule's clock when it paused. A reminder already sent is not sent again; one
+ * that had come due but was not sent yet (held back by quiet hours, snoozed, or the sweep had not
+ * run) goes out at the next sweep, still subject to quiet hours.
  */
 export async function resumeDeadline(tx: Tx, cal: CalendarConfig, opts: { id: number; now: Date }): Promise<DeadlineRow | undefined> {
   const [d] = await tx.select().from(deadlines).where(and(eq(deadlines.id, opts.id), eq(deadlines.status, 'paused')));
@@ -130,7 +154,7 @@ export async function resumeDeadline(tx: Tx, cal: CalendarConfig, opts: { id: nu
   const targetAt = shift(d.targetAt);
   const limitAt = shift(d.limitAt);
   const remindAt = shift(d.remindAt)!;
-  const reminderPending = d.remindAt.getTime() > d.pausedAt.getTime();
+  const reminderPending = d.remindAt.getTime() >= d.pausedAt.getTime(); // see pauseDeadline
   const [row] = await tx
     .update(deadlines)
     .set({
