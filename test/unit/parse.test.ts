@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   closest,
+  companyKey,
   editDistance,
   normalizeText,
   parseAmount,
@@ -535,10 +536,45 @@ describe('similarity', () => {
     expect(similarity('Tesco', 'Tes')).toBeLessThan(1);
   });
 
-  it('rates a name that extends another as highly similar', () => {
-    const s = similarity('深圳华强', '深圳华强电子');
-    expect(s).toBeCloseTo(2 / 3);
-    expect(s).toBeGreaterThan(0.6);
+  it('rates a name that extends another as a near match (≥ 0.8), from its start only', () => {
+    expect(similarity('深圳华强', '深圳华强电子')).toBe(1); // 电子 is a trade word
+    expect(similarity('华星', '华星光明')).toBeCloseTo(0.9);
+    expect(similarity('Acme', 'Acme Robotics')).toBeGreaterThanOrEqual(0.8);
+    expect(similarity('新华星', '华星')).toBeLessThan(0.8);
+    expect(similarity('Tesco', 'Tes')).toBeLessThan(0.8); // three letters are not a brand
+  });
+
+  it('strips a province or city prefix (深圳市华星科技有限公司 is 华星科技)', () => {
+    expect(similarity('深圳市华星科技有限公司', '华星科技')).toBe(1);
+    expect(similarity('广东省深圳市华星光电技术有限公司', '华星')).toBe(1);
+    expect(companyKey('广东省深圳市华星科技有限公司')).toEqual({ core: '华星', region: '广东深圳' });
+    expect(companyKey('华星科技（深圳）有限公司')).toEqual({ core: '华星', region: '' });
+    // A name that is only a place keeps it.
+    expect(companyKey('深圳市')).toEqual({ core: '深圳市', region: '' });
+  });
+
+  it('keeps the region when both names have different ones: 青岛啤酒 is not 重庆啤酒', () => {
+    expect(similarity('青岛啤酒', '重庆啤酒')).toBeLessThan(0.8);
+    expect(similarity('深圳华星', '广州华星')).toBeLessThan(0.8);
+    expect(similarity('深圳华星', '深圳市华星科技')).toBe(1);
+  });
+
+  it('folds traditional characters to simplified (華星科技 is 华星科技)', () => {
+    expect(similarity('華星科技', '华星科技')).toBe(1);
+    expect(similarity('深圳市華星電子有限公司', '华星')).toBe(1);
+    expect(similarity('廣州鴻達貿易', '广州鸿达')).toBe(1);
+  });
+
+  it('treats one brand with another trade as a near match (华星电子 vs 华星科技)', () => {
+    expect(similarity('华星电子', '华星科技')).toBeGreaterThanOrEqual(0.8);
+    expect(similarity('华星光电技术', '华星')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('is not too eager: a different brand is no match, whatever it shares', () => {
+    expect(similarity('华星', '华为')).toBeLessThan(0.8);
+    expect(similarity('华星科技', '华为科技')).toBeLessThan(0.8);
+    expect(similarity('华星光电技术', '华为光电技术')).toBeLessThan(0.8);
+    expect(similarity('华', '华星')).toBeLessThan(0.8); // one character is not a brand
   });
 
   it('rates unrelated companies as dissimilar', () => {

@@ -300,21 +300,106 @@ export function closest(input: string, candidates: string[], maxDistance?: numbe
 const COMPANY_SUFFIX =
   /(?:股份有限公司|有限责任公司|有限公司|公司|集团|科技|[(（][^()（）]*[)）]|(?<=^|[\s\p{P}])(?:co|ltd|inc|limited))$/u;
 const TRAILING_JUNK = /[\s.,，。]+$/u;
+// A bracketed qualifier anywhere ("华星（深圳）科技") names a place or branch, not the company.
+const BRACKETED = /[(（][^()（）]*[)）]/gu;
 
-function companyKey(name: string): string {
-  let s = name.normalize('NFKC').toLowerCase().replace(TRAILING_JUNK, '');
+// Trades named after the brand (字号): 华星电子 and 华星光电技术 are both "华星". Stripped from the
+// end, longest first, while at least a two-character brand is left.
+const TRADE_WORDS = [
+  '电子商务', '供应链', '进出口', '自动化', '新材料', '新能源', '半导体', '智能', '电子', '光电', '技术', '实业',
+  '贸易', '商贸', '工贸', '电器', '电气', '机械', '机电', '设备', '制造', '工业', '信息', '网络', '通讯', '通信',
+  '软件', '材料', '化工', '物流', '国际', '控股', '发展', '投资', '精密', '五金', '塑胶', '塑料', '包装', '印刷',
+  '照明', '能源', '环保', '医疗', '生物', '食品', '纺织', '服饰', '建材', '工程', '模具', '汽配', '数码', '仪器',
+];
+const TRADE_SUFFIX = new RegExp(`(?:${TRADE_WORDS.join('|')})$`, 'u');
+
+// Provinces and the larger cities, as they open a legal name: 广东省深圳市华星… → 华星.
+const PROVINCES = ['内蒙古', '黑龙江', '广东', '浙江', '江苏', '山东', '福建', '河北', '河南', '湖北', '湖南', '四川', '陕西', '山西', '安徽', '江西', '辽宁', '吉林', '云南', '贵州', '广西', '海南', '甘肃', '青海', '宁夏', '新疆', '西藏', '台湾'];
+const CITIES = [
+  '乌鲁木齐', '呼和浩特', '石家庄', '哈尔滨', '北京', '上海', '天津', '重庆', '深圳', '广州', '东莞', '佛山', '珠海', '中山', '惠州', '江门',
+  '汕头', '杭州', '宁波', '温州', '嘉兴', '绍兴', '金华', '台州', '义乌', '苏州', '南京', '无锡', '常州', '南通', '扬州', '徐州', '昆山',
+  '合肥', '武汉', '长沙', '成都', '西安', '郑州', '济南', '青岛', '烟台', '厦门', '福州', '泉州', '南昌', '南宁', '昆明', '贵阳', '沈阳',
+  '大连', '长春', '太原', '兰州', '银川', '西宁', '拉萨', '海口', '三亚', '香港', '澳门', '台北',
+];
+const REGION_PREFIX = new RegExp(`^(?:(${PROVINCES.join('|')})(?:维吾尔自治区|壮族自治区|回族自治区|自治区|省)?|(${CITIES.join('|')})市?)`, 'u');
+
+// Traditional → simplified for characters common in company names (a full OpenCC table would
+// be ~1 MB in the Workers bundle for names that use a few hundred characters).
+const TRADITIONAL =
+  '華华電电業业實实貿贸際际國国團团發发開开東东車车門门龍龙鳳凤興兴達达順顺豐丰廣广億亿萬万寶宝邁迈聯联網网絡络訊讯資资產产醫医藥药' +
+  '體体製制廠厂礦矿農农銀银鋼钢鐵铁錶表鏈链環环園园圖图書书紡纺織织裝装飾饰燈灯導导協协會会學学術术專专傳传灣湾臺台陽阳貝贝創创' +
+  '愛爱榮荣長长漢汉蘇苏滬沪魯鲁遼辽瀋沈廈厦鄭郑濟济寧宁楊杨劉刘陳陈張张黃黄趙赵吳吴馬马孫孙錢钱許许謝谢韓韩葉叶羅罗鍾钟雲云紅红' +
+  '綠绿藍蓝銅铜鋁铝膠胶纖纤維维線线纜缆腦脑軟软號号質质優优貨货運运輸输倉仓儲储驗验測测試试檢检標标準准設设計计備备儀仪動动節节' +
+  '風风碼码數数據据視视聲声頻频響响麗丽賽赛歐欧亞亚鴻鸿滙汇匯汇圓圆強强啟启勝胜島岛區区鎮镇莊庄營营衛卫護护潔洁鮮鲜飲饮館馆藝艺' +
+  '錦锦樂乐輪轮軸轴鑄铸壓压閥阀爐炉熱热溫温無无為为與与時时間间現现進进遠远連连過过權权極极務务經经價价貴贵財财證证險险託托' +
+  '氣气機机眾众濤涛鋒锋銳锐彙汇晉晋韻韵鵬鹏騰腾飛飞揚扬燦灿';
+const T2S: ReadonlyMap<string, string> = new Map(Array.from({ length: TRADITIONAL.length / 2 }, (_, i) => [TRADITIONAL[2 * i]!, TRADITIONAL[2 * i + 1]!]));
+const toSimplified = (s: string) => Array.from(s, (ch) => T2S.get(ch) ?? ch).join('');
+
+const CJK = /\p{Script=Han}/u;
+/** A CJK character carries about as much of a name as two Latin letters. */
+const weight = (s: string) => Array.from(s).reduce((n, ch) => n + (CJK.test(ch) ? 2 : 1), 0);
+
+/** Strips `re` from the end (or start) of `s` while what remains still names something (weight ≥ 4). */
+function stripWhile(s: string, re: RegExp, keep = 4): string {
   for (;;) {
-    const next = s.replace(COMPANY_SUFFIX, '').replace(TRAILING_JUNK, '');
-    if (next === s || next === '') break; // never strip a name down to nothing
+    const next = s.replace(re, '').replace(TRAILING_JUNK, '');
+    if (next === s || weight(next.replace(/[\s\p{P}]/gu, '')) < keep) return s;
     s = next;
   }
-  return s.replace(/[\s\p{P}]/gu, '');
 }
 
-/** 1 − distance/maxLen after stripping case, spaces and company suffixes; 1 = same name. */
+export interface CompanyKey {
+  /** The brand: no legal form, trade words, region, case, spaces or punctuation. */
+  core: string;
+  /** The province/city the name opened with ('广东深圳'), or '' when it named none. */
+  region: string;
+}
+
+/**
+ * What identifies a customer in its name: 深圳市华星科技有限公司, 華星科技 and 华星 all give
+ * { core: '华星' } (the first with region '深圳'). Traditional characters fold to simplified.
+ */
+export function companyKey(name: string): CompanyKey {
+  let s = toSimplified(name.normalize('NFKC').toLowerCase()).replace(TRAILING_JUNK, '');
+  // Legal form first (never down to nothing), then bracketed places, the region and trade words.
+  for (;;) {
+    const next = s.replace(COMPANY_SUFFIX, '').replace(TRAILING_JUNK, '');
+    if (next === s || next === '') break;
+    s = next;
+  }
+  s = stripWhile(s, BRACKETED);
+  let region = '';
+  for (;;) {
+    const m = REGION_PREFIX.exec(s);
+    const rest = m ? s.slice(m[0].length) : s;
+    if (!m || weight(rest.replace(/[\s\p{P}]/gu, '')) < 4) break;
+    region += m[1] ?? m[2] ?? '';
+    s = rest;
+  }
+  // After the region, so 北京电子 stays 电子 (of 北京) rather than becoming the place alone.
+  s = stripWhile(s, TRADE_SUFFIX);
+  return { core: s.replace(/[\s\p{P}]/gu, ''), region };
+}
+
+/**
+ * How alike two customer names are, 0–1; 1 = the same brand. Compared on companyKey: names from
+ * two different regions compare with their regions (青岛啤酒 ≠ 重庆啤酒). One brand opening the
+ * other (华星 / 华星电子) is a near match (≥ 0.8), but only from the start and with at least two
+ * CJK characters or four letters — 华星 is not 华为, nor 新华星.
+ */
 export function similarity(a: string, b: string): number {
-  const x = companyKey(a);
-  const y = companyKey(b);
-  const maxLen = Math.max(Array.from(x).length, Array.from(y).length);
-  return maxLen === 0 ? 1 : 1 - editDistance(x, y) / maxLen;
+  const ka = companyKey(a);
+  const kb = companyKey(b);
+  const withRegion = ka.region && kb.region && ka.region !== kb.region;
+  const x = withRegion ? ka.region + ka.core : ka.core;
+  const y = withRegion ? kb.region + kb.core : kb.core;
+  const lx = Array.from(x).length;
+  const ly = Array.from(y).length;
+  const maxLen = Math.max(lx, ly);
+  if (maxLen === 0) return 1;
+  const byEdits = 1 - editDistance(x, y) / maxLen;
+  const [short, long] = lx <= ly ? [x, y] : [y, x];
+  const contained = short !== long && weight(short) >= 4 && long.startsWith(short);
+  return contained ? Math.max(byEdits, 0.8 + (0.2 * Math.min(lx, ly)) / maxLen) : byEdits;
 }
