@@ -51,6 +51,8 @@ export const complaints = sqliteTable(
     allocationShare: real('allocation_share'),
     allocationAmount: real('allocation_amount'),
     reopenCount: integer('reopen_count').notNull().default(0),
+    /** The form card it was submitted from (`form:<event id>`): a second submission of one form is refused. */
+    formKey: text('form_key'),
     createdAt: ms('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     version: integer('version').notNull().default(1),
@@ -60,10 +62,14 @@ export const complaints = sqliteTable(
     index('complaints_state_idx').on(t.state, t.receivedAt),
     index('complaints_owner_idx').on(t.ownerOpenId, t.state),
     index('complaints_customer_idx').on(t.customerId),
+    uniqueIndex('complaints_form_key_idx').on(t.formKey),
   ],
 );
 
-/** 客户满意度调查: one score 1–5 per survey; closing a complaint also records one (source 'complaint'). */
+/**
+ * 客户满意度调查: one score 1–5 per survey; closing a complaint also records one (source 'complaint'),
+ * one row per complaint — closing it again after a reopen replaces the score.
+ */
 export const satisfactionSurveys = sqliteTable(
   'satisfaction_surveys',
   {
@@ -80,7 +86,11 @@ export const satisfactionSurveys = sqliteTable(
     recordedBy: text('recorded_by').notNull(),
     surveyedAt: ms('surveyed_at').notNull(),
   },
-  (t) => [index('satisfaction_surveys_at_idx').on(t.surveyedAt), index('satisfaction_surveys_customer_idx').on(t.customerId, t.surveyedAt)],
+  (t) => [
+    index('satisfaction_surveys_at_idx').on(t.surveyedAt),
+    index('satisfaction_surveys_customer_idx').on(t.customerId, t.surveyedAt),
+    uniqueIndex('satisfaction_surveys_complaint_idx').on(t.complaintId),
+  ],
 );
 
 /** 紧急问题 (/紧急): handled within 2 h, reminded and escalated even in quiet hours. */

@@ -105,5 +105,15 @@ export const migrations: Array<{ folderMillis: number; hash: string; sql: string
       "CREATE INDEX `orders_state_idx` ON `orders` (`state`);",
       "CREATE UNIQUE INDEX `orders_source_idx` ON `orders` (`source_key`);"
     ]
+  },
+  {
+    "folderMillis": 1796360532305,
+    "hash": "22a1236aab4fe40813f09ef16fe2783b5ad3b58f77e7d192083bdc0e93ca4f35",
+    "sql": [
+      "ALTER TABLE `complaints` ADD `form_key` text;",
+      "CREATE UNIQUE INDEX `complaints_form_key_idx` ON `complaints` (`form_key`);",
+      "DELETE FROM `satisfaction_surveys` WHERE `complaint_id` IS NOT NULL AND `id` NOT IN (SELECT max(`id`) FROM `satisfaction_surveys` WHERE `complaint_id` IS NOT NULL GROUP BY `complaint_id`);",
+      "CREATE UNIQUE INDEX `satisfaction_surveys_complaint_idx` ON `satisfaction_surveys` (`complaint_id`);"
+    ]
   }
 ];
