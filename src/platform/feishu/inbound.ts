@@ -24,22 +24,79 @@ export type Inbound =
   | { kind: 'p2p_entered'; eventId: string; chatId: string; operator: string; at: Date }
   | { kind: 'ignored'; eventId: string; eventType: string };
 
-/** Text of a text or post message; other kinds (images, files) carry no command. */
-function messageText(type: string, content: string): string {
+interface Mention {
+  key: string;
+  openId?: string;
+  name?: string;
+}
+
+/** A post's body: `{ title, content }`, or the same wrapped in a locale key (`{ zh_cn: { … } }`). */
+function postBody(c: Record<string, unknown>): Record<string, unknown> {
+  if (Array.isArray(c.content)) return c;
+  const wrapped = c.zh_cn ?? c.en_us ?? c.ja_jp ?? Object.values(c).find((v) => v && typeof v === 'object' && Array.isArray((v as Record<string, unknown>).content));
+  return wrapped && typeof wrapped === 'object' ? (wrapped as Record<string, unknown>) : {};
+}
+
+/**
+ * Text of a text or post message, with every mention as its placeholder key (`@_user_N`, as in
+ * text messages). A post's `at` node names its user by placeholder or by open_id: either is mapped
+ * back to its entry in `mentions`; an open_id missing there becomes a new entry. Other message
+ * kinds (images, files) carry no command.
+ */
+function messageText(type: string, content: string, mentions: Mention[]): string {
+  let c: Record<string, unknown>;
   try {
-    const c = JSON.parse(content) as Record<string, unknown>;
-    if (type === 'text') return String(c.text ?? '');
-    if (type === 'post') {
-      // post: { title, content: [[{tag:'text',text}, {tag:'at',user_id}], ...] } (sometimes wrapped in a locale key)
-      const body = (c.content ? c : (Object.values(c)[0] as Record<string, unknown>)) ?? {};
-      const lines = (body.content as Array<Array<Record<string, string>>>) ?? [];
-      const text = lines.map((line) => line.map((n) => (n.tag === 'at' ? `@${n.user_id ?? ''}` : n.text ?? '')).join('')).join('\n');
-      return [body.title, text].filter(Boolean).join('\n');
-    }
+    c = JSON.parse(content) as Record<string, unknown>;
   } catch {
-    /* malformed content: no text */
+    return ''; // malformed content: no text
   }
-  return '';
+  if (!c || typeof c !== 'object') return '';
+  if (type === 'text') return typeof c.text === 'string' ? c.text : '';
+  if (type !== 'post') return '';
+  const body = postBody(c);
+  const lines = Array.isArray(body.content) ? (body.content as unknown[]) : [];
+  const atNode = (n: Record<string, unknown>): string => {
+    const id = String(n.user_id ?? n.open_id ?? '');
+    if (id === 'all' || id === '@_all') return ' @_all ';
+    const known = mentions.find((m) => m.key === id) ?? (id ? mentions.find((m) => m.openId === id) : undefined);
+    if (known) return ` ${known.key} `;
+    if (!id.startsWith('ou_')) return ' ';
+    const added: Mention = { key: `@_post_${mentions.length + 1}`, openId: id, name: typeof n.user_name === 'string' ? n.user_name : undefined };
+    mentions.push(added);
+    return ` ${added.key} `;
+  };
+  const text = lines
+    .map((line) =>
+      (Array.isArray(line) ? (line as Array<Record<string, unknown>>) : [])
+        .map((n) => (n?.tag === 'at' ? atNode(n) : typeof n?.text === 'string' ? n.text : ''))
+        .join(''),
+    )
+    .join('\n')
+    .trim();
+  // The body carries the command; a title alone (empty body) is read as the text.
+  return text || (typeof body.title === 'string' ? body.title : '');
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Replaces each placeholder by what the commands read: nothing for the bot (and `@_all`), `@ou_…`
+ * for anyone else. Longest keys first and never followed by a digit, so `@_user_1` cannot eat
+ * the start of `@_user_10`.
+ */
+function resolveMentions(text: string, mentions: Mention[], botOpenId: string | undefined) {
+  let botMentioned = false;
+  const mentionedOpenIds: Array<{ openId: string; name?: string }> = [];
+  const replacement = new Map<string, string>([['@_all', ' ']]);
+  for (const m of mentions) {
+    const isBot = Boolean(botOpenId && m.openId === botOpenId);
+    if (isBot) botMentioned = true;
+    else if (m.openId && !mentionedOpenIds.some((x) => x.openId === m.openId)) mentionedOpenIds.push({ openId: m.openId, name: m.name });
+    replacement.set(m.key, isBot || !m.openId ? ' ' : ` @${m.openId} `);
+  }
+  const keys = [...replacement.keys()].filter(Boolean).sort((a, b) => b.length - a.length).map(escapeRegExp);
+  const resolved = text.replace(new RegExp(`(?:${keys.join('|')})(?!\\d)`, 'g'), (k) => replacement.get(k) ?? k);
+  return { text: resolved.trim(), botMentioned, mentionedOpenIds };
 }
 
 export function normalizeEvent(env: EnvelopeV2, receivedAt: Date, botOpenId: string | undefined): Inbound {
@@ -47,18 +104,9 @@ export function normalizeEvent(env: EnvelopeV2, receivedAt: Date, botOpenId: str
   switch (type) {
     case 'im.message.receive_v1': {
       const { sender, message } = messageEvent.parse(env.event);
-      const mentions = message.mentions ?? [];
-      let botMentioned = false;
-      const mentionedOpenIds: Array<{ openId: string; name?: string }> = [];
-      let text = messageText(message.message_type, message.content);
-      for (const m of mentions) {
-        const openId = m.id.open_id ?? '';
-        const isBot = Boolean(botOpenId && openId === botOpenId);
-        if (isBot) botMentioned = true;
-        else if (openId) mentionedOpenIds.push({ openId, name: m.name });
-        text = text.split(m.key).join(isBot || !openId ? ' ' : ` @${openId} `);
-      }
-      text = text.replace(/@_all/g, ' ').trim();
+      const mentions: Mention[] = (message.mentions ?? []).map((m) => ({ key: m.key, openId: m.id.open_id || undefined, name: m.name }));
+      const raw = messageText(message.message_type, message.content, mentions);
+      const { text, botMentioned, mentionedOpenIds } = resolveMentions(raw, mentions, botOpenId);
       return {
         kind: 'message',
         eventId,
