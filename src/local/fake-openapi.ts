@@ -33,7 +33,17 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 // ─── Public types ────────────────────────────────────────────────────────────────────────────────────────────
 
-export type Fault = 'server_error' | 'rate_limit' | 'frequency_limit' | 'token_expired';
+/**
+ * What an injected failure looks like to the caller:
+ * - `server_error`: HTTP 500 `{code: 1}`, nothing done;
+ * - `rate_limit`: HTTP 429 `{code: 99991400}` with `x-ogw-ratelimit-*` headers, nothing done;
+ * - `frequency_limit`: HTTP 400 `{code: 230020}`, nothing done;
+ * - `token_expired`: every issued tenant token is invalidated, HTTP 400 `{code: 99991663}`;
+ * - `lost_response`: the call **takes effect** (the message is posted, the card patched) and then the
+ *   answer is lost — the caller gets the same HTTP 500 as `server_error` and cannot tell the two apart.
+ *   Only Feishu's `uuid` keeps the retry from posting a second message.
+ */
+export type Fault = 'server_error' | 'rate_limit' | 'frequency_limit' | 'token_expired' | 'lost_response';
 export type MessageEventKind = 'create' | 'reply' | 'patch' | 'card_update';
 export type ReceiveIdType = 'open_id' | 'chat_id' | 'user_id' | 'union_id' | 'email';
 
@@ -70,6 +80,8 @@ export interface FakeCall {
   status: number;
   /** Feishu `code` of the reply (-1 if the reply had none). */
   code: number;
+  /** The fault injected into this call, if any (a `lost_response` call did take effect). */
+  fault?: Fault;
   /** Wall-clock ms when the request arrived. */
   at: number;
 }
@@ -271,7 +283,7 @@ const messageNotFound = () => invalidParam('message not found');
 
 // ─── Small helpers ───────────────────────────────────────────────────────────────────────────────────────────
 
-export type FakeEnv = { Variables: { body: unknown } };
+export type FakeEnv = { Variables: { body: unknown; fault?: Fault } };
 type EndpointKind = 'public' | 'api' | 'message';
 
 const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -617,6 +629,8 @@ class FakeFeishu implements FakeOpenApiState {
     }
     call.status = c.res.status;
     call.code = await replyCode(c.res);
+    const fault = c.get('fault');
+    if (fault) call.fault = fault;
     this.calls.push(call);
   };
 
@@ -627,7 +641,16 @@ class FakeFeishu implements FakeOpenApiState {
       try {
         if (kind !== 'public') this.authenticate(c.req.header('authorization'));
         const fault = this.takeFault(c.req.path, kind === 'message');
-        reply = fault ? this.faultReply(fault) : await handle(c);
+        if (fault) c.set('fault', fault);
+        if (fault === 'lost_response') {
+          try {
+            await handle(c); // it happens…
+          } catch (err) {
+            c.set('fault', undefined); // …unless it fails on its own: then that failure is the answer
+            throw err;
+          }
+          reply = this.faultReply(fault); // …and the answer is lost
+        } else reply = fault ? this.faultReply(fault) : await handle(c);
       } catch (err) {
         if (!(err instanceof FeishuError)) throw err;
         reply = err.reply;
@@ -667,6 +690,7 @@ class FakeFeishu implements FakeOpenApiState {
   private faultReply(fault: Fault): Reply {
     switch (fault) {
       case 'server_error':
+      case 'lost_response':
         return { status: 500, body: { code: 1, msg: 'internal error' } };
       case 'rate_limit':
         return {

@@ -313,6 +313,42 @@ describe('faults', () => {
     expect(fake.messagesIn('ou_alice')).toHaveLength(1);
   });
 
+  it('with lost_response posts the message and answers 500 as if nothing happened; a retry with the same uuid gets that message back', async () => {
+    const client = newClient();
+    fake.failNext(1, 'lost_response');
+    expect(await rejection(sendText(client, 'ou_alice', 'hi', 'reply-evt-1'))).toMatchObject({ status: 500, code: 1 });
+    const [posted] = fake.messagesIn('ou_alice');
+    expect(posted).toMatchObject({ uuid: 'reply-evt-1', content: text('hi') });
+    expect(fake.calls.at(-1)).toMatchObject({ path: '/open-apis/im/v1/messages', status: 500, fault: 'lost_response' });
+
+    const retry = await sendText(client, 'ou_alice', 'hi', 'reply-evt-1');
+    expect(retry.message_id).toBe(posted!.message_id);
+    expect(fake.messagesIn('ou_alice')).toHaveLength(1);
+    expect(fake.calls.at(-1)!.fault).toBeUndefined();
+  });
+
+  it('with lost_response on a reply threads it once, and without a uuid a retry posts a second copy', async () => {
+    const client = newClient();
+    const incoming = fake.addIncomingMessage({ chat_id: 'oc_sales', sender_open_id: 'ou_alice', content: text('/我') });
+    const reply = (uuid?: string) => client.im.message.reply({ path: { message_id: incoming.message_id }, data: { msg_type: 'text', content: text('你好'), uuid } });
+    fake.failNext(1, 'lost_response');
+    await rejection(reply('r-1'));
+    expect((await reply('r-1')).code).toBe(0);
+    expect([...fake.messages.values()].filter((m) => m.parent_id === incoming.message_id)).toHaveLength(1);
+
+    fake.failNext(1, 'lost_response');
+    await rejection(reply());
+    await reply();
+    expect([...fake.messages.values()].filter((m) => m.parent_id === incoming.message_id)).toHaveLength(3);
+  });
+
+  it('records no lost_response when the call fails on its own', async () => {
+    fake.failNext(1, 'lost_response');
+    const err = await rejection(newClient().im.message.reply({ path: { message_id: 'om_missing' }, data: { msg_type: 'text', content: text('x') } }));
+    expect(err).toMatchObject({ status: 400, code: 230001 });
+    expect(fake.calls.at(-1)!.fault).toBeUndefined();
+  });
+
   it('leaves a card unchanged when its patch fails', async () => {
     const client = newClient();
     const sent = await sendCard(client, 'oc_sales', card('v1'));
