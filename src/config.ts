@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { workDaysEnv, workHoursEnv } from './platform/sla/calendar-env';
 
 /** One schema for Node's process.env and the Workers env alike (INTERFACE.md "Environment"). */
 const bool = z
@@ -36,6 +37,7 @@ export const configSchema = z
     FEISHU_BASE_URL: z
       .string()
       .url()
+      .refine((v) => /^https?:\/\//i.test(v), 'expected an http(s):// URL such as https://open.feishu.cn')
       .default('https://open.feishu.cn')
       .transform((v) => v.replace(/\/+$/, '')),
     FEISHU_MODE: z.enum(['webhook', 'ws', 'local']).optional(),
@@ -52,6 +54,9 @@ export const configSchema = z
       .transform((v) => v.split('-'))
       .pipe(z.tuple([hm, hm]))
       .transform(([start, end]) => ({ start, end })),
+    WORK_HOURS: workHoursEnv,
+    WORK_DAYS: workDaysEnv,
+    CHINESE_HOLIDAYS: bool.default(true),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .transform((c) => {
@@ -59,8 +64,19 @@ export const configSchema = z
     return { ...c, FEISHU_MODE: c.FEISHU_MODE ?? (hasCredentials ? 'webhook' : 'local') } as const;
   })
   .superRefine((c, ctx) => {
+    // Half a pair of credentials is a typo, not a wish for local mode: say which half is missing.
+    if (Boolean(c.FEISHU_APP_ID) !== Boolean(c.FEISHU_APP_SECRET)) {
+      const [set, unset] = c.FEISHU_APP_ID ? ['FEISHU_APP_ID', 'FEISHU_APP_SECRET'] : ['FEISHU_APP_SECRET', 'FEISHU_APP_ID'];
+      ctx.addIssue({ code: 'custom', path: [unset], message: `${set} is set but ${unset} is not; set both (webhook or ws mode) or neither (local mode)` });
+      return;
+    }
     if (c.FEISHU_MODE !== 'local' && !(c.FEISHU_APP_ID && c.FEISHU_APP_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['FEISHU_APP_ID'], message: `FEISHU_MODE=${c.FEISHU_MODE} needs FEISHU_APP_ID and FEISHU_APP_SECRET` });
+      return;
+    }
+    // Webhook requests are authenticated by the Verification Token (FEISHU.md §1.4); ws authenticates at connect time.
+    if (c.FEISHU_MODE === 'webhook' && !c.FEISHU_VERIFICATION_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['FEISHU_VERIFICATION_TOKEN'], message: "webhook mode needs FEISHU_VERIFICATION_TOKEN (the app's Verification Token, 开发者后台 → 事件与回调 → 加密策略)" });
     }
   });
 
