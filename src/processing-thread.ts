@@ -5,44 +5,77 @@
  * verifies, commits the inbox row and answers, and card clicks (which must answer in 3 s) still
  * run inline. This thread is just another instance on the same database: the inbox is claimed
  * row by row and jobs take leases, exactly as with several Node processes.
+ *
+ * It runs at normal priority on purpose: a lowered priority would let a starved handler hold
+ * SQLite's write lock while the ack path waits for it (priority inversion).
  */
-import { readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Config } from './config';
 import type { OutboxOptions } from './platform/feishu/outbox';
-
-const PROCESSING_NICE = Number(process.env.BENCH_NICE ?? 10);
+import type { Logger } from './platform/logger';
 
 type ToThread = { type: 'inbox' | 'outbox' } | { type: 'drain' | 'close'; id: number };
 type FromThread = { type: 'ready' } | { type: 'done'; id: number } | { type: 'failed'; error: string };
 
-export class ProcessingThread {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, () => void>();
-  private nextId = 0;
-  readonly ready: Promise<void>;
+/** After an unexpected exit the thread is started again after this long (doubling, at most a minute). */
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 60_000;
 
-  constructor(config: Config, outbox?: Partial<OutboxOptions>) {
+export class ProcessingThread {
+  private worker!: Worker;
+  private readonly waiting = new Map<number, { done: () => void; fail: (e: Error) => void }>();
+  private nextId = 0;
+  private closing = false;
+  private restartMs = RESTART_BASE_MS;
+  /** Resolves when the current thread has recovered what a crash left behind and is taking work. */
+  ready!: Promise<void>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly outbox: Partial<OutboxOptions> | undefined,
+    private readonly log: Logger,
+  ) {
+    this.start();
+  }
+
+  private start(): void {
     // The thread runs this same TypeScript file: tsx's loader is registered first, as `npm start` does.
     const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href; // tsx/esm/api, its ESM entry
     const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-    this.worker = new Worker(boot, { eval: true, workerData: { salesdeskProcessing: true, config, outbox } });
+    const worker = new Worker(boot, { eval: true, workerData: { salesdeskProcessing: true, config: this.config, outbox: this.outbox } });
+    this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
-      this.worker.on('message', (m: FromThread) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'failed') reject(new Error(`processing thread failed to start: ${m.error}`));
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'ready') {
+          this.restartMs = RESTART_BASE_MS;
+          resolve();
+        } else if (m.type === 'failed') reject(new Error(`processing thread failed to start: ${m.error}`));
         else {
-          this.waiting.get(m.id)?.();
+          this.waiting.get(m.id)?.done();
           this.waiting.delete(m.id);
         }
       });
-      this.worker.once('error', reject);
+      worker.once('error', (err) => {
+        this.log.error('processing thread crashed', { err });
+        reject(err);
+      });
+      worker.once('exit', (code) => {
+        if (this.closing) return;
+        // Nothing is lost: unprocessed events and unsent messages stay in the database for the next thread.
+        const err = new Error(`processing thread exited (code ${code})`);
+        for (const w of this.waiting.values()) w.fail(err);
+        this.waiting.clear();
+        reject(err);
+        this.log.error('processing thread exited; starting a new one', { code, inMs: this.restartMs });
+        setTimeout(() => this.closing || this.start(), this.restartMs).unref();
+        this.restartMs = Math.min(this.restartMs * 2, RESTART_MAX_MS);
+      });
     });
+    this.ready.catch(() => undefined); // reported above; callers that await it see the error
   }
 
   /** New events were committed / new messages queued: the thread goes and looks. */
@@ -51,45 +84,40 @@ export class ProcessingThread {
   }
 
   private ask(type: 'drain' | 'close'): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((done, fail) => {
       const id = this.nextId++;
-      this.waiting.set(id, resolve);
+      this.waiting.set(id, { done, fail });
       this.worker.postMessage({ type, id } satisfies ToThread);
     });
   }
 
   /** Resolves once everything pending is processed and sent. */
-  drain = () => this.ask('drain');
+  drain = async (): Promise<void> => {
+    await this.ready;
+    return this.ask('drain');
+  };
 
   async close(): Promise<void> {
-    await this.ask('close');
+    this.closing = true;
+    await this.ask('close').catch(() => undefined);
     await this.worker.terminate();
-  }
-}
-
-/**
- * Lowers this thread's CPU priority (Linux lets one thread of a process be niced): when the cores
- * are busy, acks — which Feishu times out after 3 s — go first and processing catches up after.
- */
-function yieldCpuToAcks(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    setPriority(tid, PROCESSING_NICE);
-  } catch {
-    // not Linux, or not allowed: processing simply competes as an equal
   }
 }
 
 if (!isMainThread && workerData?.salesdeskProcessing) {
   const port = parentPort!;
-  yieldCpuToAcks();
   const { createRuntime } = await import('./deps');
   try {
     const runtime = await createRuntime(workerData.config as Config, { processing: 'inline', outbox: workerData.outbox });
-    port.on('message', async (m: ToThread) => {
-      if (!('id' in m)) return void (m.type === 'inbox' ? runtime.inbox : runtime.outbox).kick();
-      await (m.type === 'drain' ? runtime.drain() : runtime.close());
-      port.postMessage({ type: 'done', id: m.id } satisfies FromThread);
+    const log = runtime.services.log;
+    port.on('message', (m: ToThread) => {
+      if (!('id' in m)) {
+        (m.type === 'inbox' ? runtime.inbox : runtime.outbox).kick().catch((err: unknown) => log.error(`${m.type} processing failed`, { err }));
+        return;
+      }
+      (m.type === 'drain' ? runtime.drain() : runtime.close())
+        .catch((err: unknown) => log.error(`processing thread ${m.type} failed`, { err }))
+        .finally(() => port.postMessage({ type: 'done', id: m.id } satisfies FromThread));
     });
     await runtime.drain(); // what a crash left behind
     port.postMessage({ type: 'ready' } satisfies FromThread);
