@@ -112,7 +112,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     ? (sql, args) => writerThread.execute(sql, args)
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
-  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox) : undefined;
+  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log) : undefined;
   const ingest = createIngest({
     services,
     bot,
