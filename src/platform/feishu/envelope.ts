@@ -8,9 +8,10 @@ export const urlVerification = z.object({
   token: z.string().optional(),
 });
 
-export const envelopeV2 = z.object({
+// Loose: the inbox stores what parsing returns, so a field Feishu adds later is kept, not stripped.
+export const envelopeV2 = z.looseObject({
   schema: z.literal('2.0'),
-  header: z.object({
+  header: z.looseObject({
     event_id: z.string().min(1).max(128),
     event_type: z.string().min(1),
     token: z.string().optional(),
