@@ -32,7 +32,7 @@ function nodes(card: unknown, match: (o: Record<string, unknown>) => boolean, ou
 describe('/业绩 card', () => {
   const people: PersonRow[] = Array.from({ length: 30 }, (_, i) => ({ name: `业务员${String(i + 1).padStart(2, '0')}号`, target: i % 7 ? 123_456.78 : null, actual: 98_765.43 + i, standards: standards(i), grade: i % 2 ? '良好' : null }));
   const trend = ['2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03'].map((month, i) => ({ month, target: i ? 3_000_000 : null, actual: 2_500_000 + i * 10_000 }));
-  const card = reportCard({ periodLabel: '2026-03', who: { kind: 'team' }, standards: standards(1), trend, people });
+  const card = reportCard({ periodLabel: '2026-03', who: { kind: 'team' }, standards: standards(1), trend, people, salesRule: 'confirmed', exportHint: '/导出 业绩 2026-03' });
 
   it('stays under the 30 KB limit for a team of 30', () => {
     expect(cardBytes(card)).toBeLessThan(CARD_MAX_BYTES);
@@ -55,7 +55,7 @@ describe('/业绩 card', () => {
   });
 
   it('shows a person their own trend as target-vs-actual bars with a table', () => {
-    const mine = reportCard({ periodLabel: '2026-03', who: { kind: 'person', name: '李业务' }, standards: standards(2), trend, assessment: { status: 'done', score: 81.7, grade: '良好' } });
+    const mine = reportCard({ periodLabel: '2026-03', who: { kind: 'person', name: '李业务' }, standards: standards(2), trend, assessment: { status: 'done', score: 81.7, grade: '良好' }, salesRule: 'confirmed', exportHint: '/导出 业绩 2026-03' });
     expect(nodes(mine, (o) => o.tag === 'chart').map((c) => (c.chart_spec as { type: string }).type)).toEqual(['bar']);
     expect(JSON.stringify(mine)).toContain('81.7 分 · 良好（基本工资上调 5–10%，绩效奖金 100–120%）');
   });

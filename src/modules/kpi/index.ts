@@ -17,11 +17,12 @@ export const kpiModule = defineModule({
 });
 
 // What other modules (and tests) may use.
-export { KPI_CONFIG, PRESETS, STANDARDS, GRADE_BANDS, GRADE_CONSEQUENCES, MANUAL_INPUTS, type Grade, type PresetName, type Scheme, type MetricKey } from './kpi.config';
+export { KPI_CONFIG, PRESETS, STANDARDS, GRADE_BANDS, GRADE_CONSEQUENCES, MANUAL_INPUTS, type Grade, type PresetName, type SalesRule, type Scheme, type MetricKey } from './kpi.config';
 export { kpiTargets, kpiAssessments, kpiScores, kpiConstraintPrompts, kpiHonours, kpiNotices, kpiOnboardingPlans, kpiOnboardingItems, kpiSlogans, DEPARTMENT, type Assessment, type Target } from './kpi.schema';
 export { weightedScore, gradeOf, consequenceOf, computedIndicator, inputsNeeded, metricScore, missedStreak, constraintsDue, honourees, rollUp, ratio, judge } from './kpi.scoring';
 export { loadFacts, metricsOf, standardsOf, type Facts, type StandardResult } from './standards';
 export { salesBetween, loadTargets, periodTarget } from './kpi.data';
 export { monthPeriod, quarterPeriod, weekPeriod, parsePeriod, type Period } from './kpi.periods';
 export { xlsx, zip, crc32 } from './xlsx';
+export { loadRules, DEFAULT_RULES, KPI_RULES_KEY, type KpiRules, type Bands } from './kpi.settings';
 export { SLOGANS } from './kpi.slogans';

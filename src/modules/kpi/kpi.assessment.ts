@@ -17,6 +17,7 @@ import { roleLabel, type Role } from '../../platform/roles';
 import { monthKey } from '../../platform/time';
 import { KPI_CONFIG, MANUAL_INPUTS, type IndicatorDef, type Scheme } from './kpi.config';
 import { indicatorsOf, noticeCard, resultCard, scoreFormCard, teamTableCard, type TeamRow } from './kpi.cards';
+import { bandList, loadRules } from './kpi.settings';
 import { assessed, members, monthlyHistory, schemeOf, type Member } from './kpi.data';
 import { addMonths, isQuarterEnd, isYearEnd, monthPeriod, quarterOfMonth } from './kpi.periods';
 import { DEPARTMENT, kpiAssessments, kpiConstraintPrompts, kpiHonours, kpiNotices, kpiScores, type Assessment } from './kpi.schema';
@@ -47,13 +48,34 @@ export function computeIndicators(indicators: readonly IndicatorDef[], own: Metr
   return Object.fromEntries(indicators.filter((i) => i.metrics).map((i) => [i.key, computedIndicator(i, i.scope === 'department' ? dept : own)]));
 }
 
-/** Who scores this person: the first configured role that has someone else in it; else themself. */
-export function scorersFor(all: Member[], person: Member, scheme: Scheme): string[] {
+/** Roles that may submit a scoring card (kpi.score): every configured scorer role. */
+export const SCORER_ROLES: readonly Role[] = [...new Set(Object.values(KPI_CONFIG.scorers).flat())];
+
+/**
+ * Who scores this person, and why them: the first configured role that has someone else in it;
+ * else the person themself when their role may submit scores (a supervisor's self-assessment);
+ * else the admins, who may submit any card. Nobody at all = no card is sent.
+ */
+export interface Scorers {
+  to: string[];
+  by: 'role' | 'self' | 'admin' | 'none';
+}
+export function scorersFor(all: Member[], person: Member, scheme: Scheme, admins: readonly string[]): Scorers {
   for (const role of KPI_CONFIG.scorers[scheme]) {
     const ids = all.filter((m) => m.role === role && m.openId !== person.openId).map((m) => m.openId);
-    if (ids.length) return ids;
+    if (ids.length) return { to: ids, by: 'role' };
   }
-  return [person.openId];
+  if (SCORER_ROLES.includes(person.role)) return { to: [person.openId], by: 'self' };
+  const fallback = admins.filter((id) => id !== person.openId);
+  return fallback.length ? { to: fallback, by: 'admin' } : { to: [], by: 'none' };
+}
+
+/** What the scoring card says about who scores it, when that is not the usual scorer. */
+function scorerNote(a: Assessment, roleOf: (openId: string) => Role | undefined, admins: readonly string[]): 'self' | 'admin' | undefined {
+  if (a.scorers.length === 1 && a.scorers[0] === a.openId) return 'self';
+  const usual = KPI_CONFIG.scorers[a.scheme as Scheme];
+  if (a.scorers.length && a.scorers.every((s) => admins.includes(s) && !usual.includes(roleOf(s)!))) return 'admin';
+  return undefined;
 }
 
 async function namesOf(tx: Tx): Promise<(openId: string) => string> {
@@ -67,13 +89,14 @@ export const needLabel = (a: Pick<Assessment, 'preset' | 'scheme'>, key: string)
   (MANUAL_INPUTS as Record<string, string>)[key] ?? indicatorsOf(a.preset, a.scheme).find((i) => i.key === key)?.label ?? key;
 
 /** The scoring card as it stands (computed lines and the inputs still awaited). */
-export async function scoreFormFor(tx: Tx, a: Assessment, name: string) {
+export async function scoreFormFor(tx: Tx, a: Assessment, name: string, admins: readonly string[]) {
+  const roles = new Map((await members(tx)).map((m) => [m.openId, m.role]));
   const indicators = indicatorsOf(a.preset, a.scheme);
   const rows = await tx.select().from(kpiScores).where(and(eq(kpiScores.assessmentId, a.id), eq(kpiScores.source, 'computed')));
   const byKey = new Map(rows.map((r) => [r.indicator, r]));
   const computed = indicators.filter((i) => i.metrics).map((i) => ({ key: i.key, label: i.label, weight: i.weight, score: byKey.get(i.key)?.score ?? null, detail: byKey.get(i.key)?.detail ?? '无数据' }));
   const needs = a.needs.map((k) => ({ key: k, label: needLabel(a, k) }));
-  return scoreFormCard({ a, name, computed, needs });
+  return scoreFormCard({ a, name, computed, needs, scoredBy: scorerNote(a, (id) => roles.get(id), admins) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -85,44 +108,63 @@ export async function startMonthlyAssessment(services: Services, now: Date): Pro
   const { db } = services.database;
   const month = addMonths(monthKey(now, tz), -1);
   const period = monthPeriod(month, tz);
+  const admins = services.config.ADMIN_OPEN_IDS;
+  const rules = await loadRules(db);
   const all = await members(db);
   const people = assessed(all);
-  const facts = await loadFacts(db, period, { tz, asOf: now, owners: people.map((p) => p.openId) });
+  const facts = await loadFacts(db, period, { tz, asOf: now, owners: people.map((p) => p.openId), salesRule: rules.salesRule });
   const dept = metricsOf(facts, DEPARTMENT);
   let opened = 0;
   let cards = 0;
+  const unscored: string[] = [];
   for (const p of people) {
     const scheme = schemeOf(p.role)!;
-    const indicators = indicatorsOf(KPI_CONFIG.preset, scheme);
+    const indicators = indicatorsOf(rules.preset, scheme);
     const computed = computeIndicators(indicators, metricsOf(facts, p.openId), dept);
     const scores = Object.fromEntries(Object.entries(computed).map(([k, v]) => [k, v.score]));
     const needs = inputsNeeded(indicators, scores).map((n) => n.key);
-    const scorers = scorersFor(all, p, scheme);
+    const scorers = scorersFor(all, p, scheme, admins);
     await writeTransaction(db, async (tx) => {
-      const [a] = await tx
+      const [fresh] = await tx
         .insert(kpiAssessments)
-        .values({ openId: p.openId, period: month, kind: 'month', scheme, preset: KPI_CONFIG.preset, role: p.role, needs, scorers, createdAt: now })
+        .values({ openId: p.openId, period: month, kind: 'month', scheme, preset: rules.preset, role: p.role, needs, scorers: scorers.to, createdAt: now })
         .onConflictDoNothing()
         .returning();
-      if (!a) return; // opened by an earlier run
-      opened++;
-      for (const [indicator, c] of Object.entries(computed)) {
-        if (c.score !== null) await tx.insert(kpiScores).values({ assessmentId: a.id, indicator, score: c.score, source: 'computed', detail: c.detail, at: now });
+      let a = fresh;
+      if (a) {
+        opened++;
+        for (const [indicator, c] of Object.entries(computed)) {
+          if (c.score !== null) await tx.insert(kpiScores).values({ assessmentId: a.id, indicator, score: c.score, source: 'computed', detail: c.detail, at: now });
+        }
+        if (a.needs.length === 0) {
+          await completeAssessment({ tx, services, now, causeId: `kpi.assessment:${a.id}` }, a, {}, null);
+          return;
+        }
+      } else {
+        // Opened by an earlier run. One that nobody could score then gets its card now, if someone can.
+        const [open] = await tx.select().from(kpiAssessments).where(and(eq(kpiAssessments.openId, p.openId), eq(kpiAssessments.period, month), eq(kpiAssessments.status, 'scoring')));
+        if (!open || open.scorers.length || !scorers.to.length) {
+          if (open && !open.scorers.length) unscored.push(p.name);
+          return;
+        }
+        [a] = await tx.update(kpiAssessments).set({ scorers: scorers.to }).where(eq(kpiAssessments.id, open.id)).returning();
       }
-      const env: Env = { tx, services, now, causeId: `kpi.assessment:${a.id}` };
-      if (needs.length === 0) {
-        await completeAssessment(env, a, {}, null);
+      if (!scorers.to.length) {
+        // No supervisor, no 总经办, no admin: a card would reach nobody who may submit it.
+        unscored.push(p.name);
+        services.log.warn('kpi assessment has no scorer', { assessmentId: a!.id, openId: p.openId, month });
         return;
       }
-      const card = await scoreFormFor(tx, a, p.name);
-      for (const s of scorers) {
-        await dm(env, `card:${s}`, s, { card }, scoreCardKey(a.id, s));
+      const env: Env = { tx, services, now, causeId: `kpi.assessment:${a!.id}` };
+      const card = await scoreFormFor(tx, a!, p.name, admins);
+      for (const s of scorers.to) {
+        await dm(env, `card:${s}`, s, { card }, scoreCardKey(a!.id, s));
         cards++;
       }
     });
   }
   const prompts = await applyConstraints(services, month, now);
-  return { month, people: people.length, opened, cards, prompts };
+  return { month, preset: rules.preset, salesRule: rules.salesRule, people: people.length, opened, cards, prompts, ...(unscored.length ? { unscored: unscored.join('、') } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +184,8 @@ export async function completeAssessment(env: Env, a: Assessment, inputs: Record
   const details = new Map(rows.map((r) => [r.indicator, r.detail ?? '']));
   const indicators = indicatorsOf(a.preset, a.scheme);
   const { lines, score } = weightedScore(indicators, computed, inputs);
-  const grade = gradeOf(score);
+  const bands = bandList((await loadRules(tx)).bands);
+  const grade = gradeOf(score, bands);
   const [done] = await tx
     .update(kpiAssessments)
     .set({ status: 'done', score, grade, breakdown: lines.map((l) => ({ ...l, detail: details.get(l.key) ?? '' })), scoredBy: scorer, completedAt: now, version: a.version + 1 })
@@ -154,18 +197,20 @@ export async function completeAssessment(env: Env, a: Assessment, inputs: Record
   for (const s of done.scorers) {
     if (s !== scorer) await send(env, `close:${done.id}:${s}`, { kind: 'patch', cardKey: scoreCardKey(done.id, s), card: resultCard(done, name(done.openId), { forScorer: true, scorerName: scorer ? name(scorer) : '系统' }) });
   }
-  await afterMonthDone(env, done);
+  await afterMonthDone(env, done, bands);
   return done;
 }
 
-async function rollUpFor(env: Env, a: Assessment, kind: 'quarter' | 'year', key: string, months: string[]): Promise<void> {
+type Bands = ReturnType<typeof bandList>;
+
+async function rollUpFor(env: Env, a: Assessment, kind: 'quarter' | 'year', key: string, months: string[], bands: Bands): Promise<void> {
   const { tx, now } = env;
   const rows = await tx.select().from(kpiAssessments).where(and(eq(kpiAssessments.openId, a.openId), inArray(kpiAssessments.period, months), eq(kpiAssessments.status, 'done')));
   const score = rollUp(rows.map((r) => r.score!));
   if (score === null) return;
   const [r] = await tx
     .insert(kpiAssessments)
-    .values({ openId: a.openId, period: key, kind, scheme: a.scheme, preset: a.preset, role: a.role, status: 'done', score, grade: gradeOf(score), createdAt: now, completedAt: now })
+    .values({ openId: a.openId, period: key, kind, scheme: a.scheme, preset: a.preset, role: a.role, status: 'done', score, grade: gradeOf(score, bands), createdAt: now, completedAt: now })
     .onConflictDoNothing()
     .returning();
   if (r) await dm(env, `result:${r.id}`, r.openId, { card: resultCard(r, (await namesOf(tx))(r.openId)) });
@@ -178,12 +223,12 @@ const quarterMonths = (q: string) => {
 const yearMonths = (y: string) => Array.from({ length: 12 }, (_, i) => `${y}-${String(i + 1).padStart(2, '0')}`);
 
 /** After one person's month: their roll-ups; after everyone's: team table and honours. */
-async function afterMonthDone(env: Env, a: Assessment): Promise<void> {
+async function afterMonthDone(env: Env, a: Assessment, bands: Bands): Promise<void> {
   const month = a.period;
   const quarter = isQuarterEnd(month) ? quarterOfMonth(month) : undefined;
   const year = isYearEnd(month) ? month.slice(0, 4) : undefined;
-  if (quarter) await rollUpFor(env, a, 'quarter', quarter, quarterMonths(quarter));
-  if (year) await rollUpFor(env, a, 'year', year, yearMonths(year));
+  if (quarter) await rollUpFor(env, a, 'quarter', quarter, quarterMonths(quarter), bands);
+  if (year) await rollUpFor(env, a, 'year', year, yearMonths(year), bands);
 
   const { tx, now } = env;
   const all = await tx.select().from(kpiAssessments).where(eq(kpiAssessments.period, month));
@@ -246,7 +291,8 @@ export async function applyConstraints(services: Services, month: string, now: D
   const all = await members(db);
   const held = all.filter((m) => KPI_CONFIG.constraintRoles.includes(m.role));
   if (!held.length) return 0;
-  const history = await monthlyHistory(db, month, HISTORY_MONTHS, (m) => monthPeriod(m, tz));
+  const { salesRule } = await loadRules(db);
+  const history = await monthlyHistory(db, month, HISTORY_MONTHS, (m) => monthPeriod(m, tz), salesRule);
   const rules = KPI_CONFIG.constraints;
   let sent = 0;
   for (const p of held) {
@@ -263,7 +309,7 @@ export async function applyConstraints(services: Services, month: string, now: D
       const missed = months.slice(-streak.count).map((m) => `${m.month} ${yuan(m.actual)} / ${yuan(m.target)}`);
       const text = `📋 ${due.send.label}：${p.name} 已连续 ${streak.count} 个月未完成销售目标（${missed.join('；')}）。\n${due.send.ask}`;
       const env: Env = { tx, services, now, causeId: `kpi.constraint:${row.id}` };
-      const to = scorersFor(all, p, 'sales');
+      const to = scorersFor(all, p, 'sales', services.config.ADMIN_OPEN_IDS).to.filter((s) => s !== p.openId);
       for (const s of to) await dm(env, s, s, { card: noticeCard(`${due.send.label} · ${p.name}`, 'orange', [md(text)]) });
       sent++;
     });

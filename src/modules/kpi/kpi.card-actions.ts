@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineCardAction } from '../../platform/router/command';
-import { completeAssessment, needLabel, scoreFormFor } from './kpi.assessment';
+import { completeAssessment, needLabel, SCORER_ROLES, scoreFormFor } from './kpi.assessment';
 import { resultCard } from './kpi.cards';
 import { members } from './kpi.data';
 import { kpiAssessments } from './kpi.schema';
@@ -17,7 +17,8 @@ const idValue = (action: string) => z.object({ action: z.literal(action), id: z.
 export const scoreAction = defineCardAction({
   id: 'kpi.score',
   value: idValue('kpi.score'),
-  roles: ['supervisor', 'gm', 'admin'],
+  // Every role the monthly job may pick as a scorer, so no scorer ever gets a card they cannot submit.
+  roles: [...SCORER_ROLES, 'admin'],
   async run(ctx, { value, form }) {
     const [a] = await ctx.tx.select().from(kpiAssessments).where(eq(kpiAssessments.id, value.id));
     if (!a) return { toast: { type: 'error', text: '找不到这份考核，请联系管理员。' } };
@@ -25,7 +26,7 @@ export const scoreAction = defineCardAction({
     const name = names.get(a.openId) ?? a.openId;
     if (a.status === 'done') return { toast: { type: 'info', text: `已评分：${a.score} 分（${a.grade}）` }, card: resultCard(a, name, { forScorer: true, scorerName: a.scoredBy ? (names.get(a.scoredBy) ?? a.scoredBy) : '系统' }) };
     if (!a.scorers.includes(ctx.actor.openId) && !ctx.actor.isAdmin) return { toast: { type: 'error', text: '没有权限：这份考核不由你评分。' } };
-    if (a.version !== value.v) return { toast: { type: 'warning', text: '卡片已过期，已换成最新的评分卡。' }, card: await scoreFormFor(ctx.tx, a, name) };
+    if (a.version !== value.v) return { toast: { type: 'warning', text: '卡片已过期，已换成最新的评分卡。' }, card: await scoreFormFor(ctx.tx, a, name, ctx.services.config.ADMIN_OPEN_IDS) };
 
     const inputs: Record<string, number> = {};
     const problems: string[] = [];

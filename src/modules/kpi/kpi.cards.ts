@@ -6,10 +6,11 @@
 import onboardingTpl from '../../../cards/kpi-onboarding.json';
 import reportTpl from '../../../cards/kpi-report.json';
 import scoreFormTpl from '../../../cards/kpi-score-form.json';
-import { button, md, renderCard, type Card } from '../../platform/cards';
+import { button, CARD_MAX_BYTES, cardBytes, md, renderCard, type Card } from '../../platform/cards';
 import { yuan } from '../../platform/format';
-import { KPI_CONFIG, MANUAL_INPUTS, PRESETS, STANDARDS, type Grade, type IndicatorDef, type PresetName, type Scheme } from './kpi.config';
+import { KPI_CONFIG, MANUAL_INPUTS, PRESETS, STANDARDS, type Grade, type IndicatorDef, type PresetName, type SalesRule, type Scheme } from './kpi.config';
 import { consequenceText, type InputNeed } from './kpi.scoring';
+import { salesRuleText } from './kpi.settings';
 import type { Assessment, OnboardingItem } from './kpi.schema';
 import { mark, pct, targetText, type StandardResult } from './standards';
 
@@ -52,7 +53,29 @@ export function standardLine(r: StandardResult): string {
 }
 
 const noSource = () => STANDARDS.filter((s) => !s.hasSource).map((s) => s.label);
-const salesRuleText = () => (KPI_CONFIG.salesRule === 'payments' ? '销售额 = 当月回款金额' : '销售额 = 当月客户确认的订单金额');
+
+/** What a card may weigh: Feishu's 30 KB limit, less room for the message envelope. */
+export const CARD_BUDGET = CARD_MAX_BYTES - 1024;
+
+/**
+ * A card with a per-person table, as long as it fits: `build(n)` draws the card listing the first
+ * n of `total` rows (and, when n < total, says how many were left out and where to find them).
+ */
+export function fitRows(total: number, build: (shown: number) => Card): Card {
+  const full = build(total);
+  if (cardBytes(full) < CARD_BUDGET) return full;
+  let lo = 0;
+  let hi = total - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (cardBytes(build(mid)) < CARD_BUDGET) lo = mid;
+    else hi = mid - 1;
+  }
+  return build(lo);
+}
+
+/** "另有 120 人未列出（卡片大小有限），完整名单请发送 /导出 业绩 2026-03。" */
+const leftOut = (rest: number, where: string) => md(`**另有 ${rest} 人未列出**（卡片大小有限），完整名单请发送 ${where}。`);
 
 export interface TrendRow {
   month: string;
@@ -76,6 +99,10 @@ export interface ReportView {
   /** Team view: one row per person. */
   people?: PersonRow[];
   assessment?: Pick<Assessment, 'score' | 'grade' | 'status'> | null;
+  /** The sales rule the figures were summed by. */
+  salesRule: SalesRule;
+  /** Where the whole team is when the card cannot list everyone: '/导出 业绩 2026-03'. */
+  exportHint: string;
 }
 
 /** The standards shown per person in the team table (short headers). */
@@ -90,8 +117,15 @@ const TEAM_COLUMNS: Array<[StandardResult['def']['key'], string]> = [
 ];
 const cell = (r: StandardResult | undefined) => (!r ? '—' : r.value === null ? '无数据' : `${mark(r.pass)}${r.def.count ? r.value : pct(r.value)}`);
 
-/** /业绩: standards with their targets and marks, the charts, and a text table beside each chart. */
+/**
+ * /业绩: standards with their targets and marks, the charts, and a text table beside each chart.
+ * A team too large for one card gets the first rows of the per-person tables and a pointer to the export.
+ */
 export function reportCard(v: ReportView): Card {
+  return fitRows(v.people?.length ?? 0, (shown) => drawReport(v, shown));
+}
+
+function drawReport(v: ReportView, shown: number): Card {
   const completion = v.standards.find((s) => s.def.key === 'target_completion');
   const title = v.who.kind === 'team' ? `团队业绩 · ${v.periodLabel}` : `我的业绩 · ${v.periodLabel}`;
   const passed = v.standards.filter((s) => s.pass === true).length;
@@ -104,17 +138,19 @@ export function reportCard(v: ReportView): Card {
   }
 
   if (v.people?.length) {
-    const shown = v.people.slice(0, KPI_CONFIG.chartPeople);
-    elements.push(chart('kpi_bar', barSpec('目标 vs 实际（元）', shown.map((p) => ({ label: p.name, target: p.target, actual: p.actual })))));
-    elements.push(md(mdTable(['姓名', '目标', '实际', '完成率', '达标'], v.people.map((p) => [plain(p.name), yuan(p.target), yuan(p.actual), rateText(p.actual, p.target), passText(p.actual, p.target)]))));
+    const charted = v.people.slice(0, KPI_CONFIG.chartPeople);
+    const listed = v.people.slice(0, shown);
+    elements.push(chart('kpi_bar', barSpec('目标 vs 实际（元）', charted.map((p) => ({ label: p.name, target: p.target, actual: p.actual })))));
+    elements.push(md(mdTable(['姓名', '目标', '实际', '完成率', '达标'], listed.map((p) => [plain(p.name), yuan(p.target), yuan(p.actual), rateText(p.actual, p.target), passText(p.actual, p.target)]))));
     elements.push(
       md(
         `**个人工作标准**\n\n${mdTable(
           ['姓名', ...TEAM_COLUMNS.map(([, h]) => h), '考核'],
-          v.people.map((p) => [plain(p.name), ...TEAM_COLUMNS.map(([k]) => cell(p.standards.find((s) => s.def.key === k))), p.grade ?? '—']),
+          listed.map((p) => [plain(p.name), ...TEAM_COLUMNS.map(([k]) => cell(p.standards.find((s) => s.def.key === k))), p.grade ?? '—']),
         )}`,
       ),
     );
+    if (shown < v.people.length) elements.push(leftOut(v.people.length - shown, v.exportHint));
   }
 
   const trendTitle = v.who.kind === 'team' ? `部门近 ${v.trend.length} 个月销售趋势（元）` : `近 ${v.trend.length} 个月目标 vs 实际（元）`;
@@ -122,7 +158,7 @@ export function reportCard(v: ReportView): Card {
   elements.push(md(mdTable(['月份', '目标', '实际', '完成率'], v.trend.map((t) => [t.month, yuan(t.target), yuan(t.actual), rateText(t.actual, t.target)]))));
 
   const missing = noSource();
-  elements.push(note(`✅ 达标 ❌ 未达标 ➖ 无数据（不计为 0%）。${salesRuleText()}。${missing.length ? `系统无数据来源：${missing.join('、')}。` : ''}`));
+  elements.push(note(`✅ 达标 ❌ 未达标 ➖ 无数据（不计为 0%）。${salesRuleText(v.salesRule)}。${missing.length ? `系统无数据来源：${missing.join('、')}。` : ''}`));
   const color = completion?.pass === false ? 'orange' : completion?.pass ? 'green' : 'blue';
   return renderCard(reportTpl, { title, subtitle, color, elements });
 }
@@ -145,6 +181,8 @@ export interface ScoreFormView {
   name: string;
   computed: Array<{ key: string; label: string; weight: number; score: number | null; detail: string }>;
   needs: InputNeed[];
+  /** Not the usual scorer: a self-assessment, or the admins standing in (nobody else may score). */
+  scoredBy?: 'self' | 'admin';
 }
 
 export function scoreFormCard(v: ScoreFormView): Card {
@@ -160,9 +198,10 @@ export function scoreFormCard(v: ScoreFormView): Card {
     label: { tag: 'plain_text', content: inputLabel(n, indicators) },
     placeholder: { tag: 'plain_text', content: '0–100' },
   }));
-  const self = v.a.scorers.length === 1 && v.a.scorers[0] === v.a.openId;
-  const subtitle = `${self ? '自评（没有其他评分人）· ' : ''}全部填写后提交，结果会私信本人`;
-  return renderCard(scoreFormTpl, { name: plain(v.name), period: v.a.period, subtitle, summary: [summary], inputs, submitValue: { action: 'kpi.score', id: v.a.id, v: v.a.version } });
+  const who = v.scoredBy === 'self' ? '自评（没有其他评分人）· ' : v.scoredBy === 'admin' ? '管理员代评 · ' : '';
+  const subtitle = `${who}全部填写后提交，结果会私信本人`;
+  const why = v.scoredBy === 'admin' ? [note(`没有业务主管或总经办可为 ${plain(v.name)} 评分，所以发给管理员：请代为评分，或先用 /角色 @某人 主管 绑定主管（下月起由主管评分）。`)] : [];
+  return renderCard(scoreFormTpl, { name: plain(v.name), period: v.a.period, subtitle, summary: [summary, ...why], inputs, submitValue: { action: 'kpi.score', id: v.a.id, v: v.a.version } });
 }
 
 const breakdownLines = (a: Assessment) => (a.breakdown ?? []).map((l) => `• ${l.label}（${l.weight}%）${l.score} 分${l.source === 'computed' ? ` · ${plain(l.detail)}` : ''}`);
@@ -188,10 +227,14 @@ export interface TeamRow {
   year?: Assessment | null;
 }
 
-/** To supervisors once every assessment of the month is in. */
+/** To supervisors once every assessment of the month is in; a team too large for one card is cut short with a pointer to the export. */
 export function teamTableCard(period: string, rows: TeamRow[], extra: { quarter?: string; year?: string; honours: string[] }): Card {
+  return fitRows(rows.length, (shown) => drawTeamTable(period, rows, extra, shown));
+}
+
+function drawTeamTable(period: string, rows: TeamRow[], extra: { quarter?: string; year?: string; honours: string[] }, shown: number): Card {
   const headers = ['姓名', '岗位', '得分', '等级', '薪酬 / 奖金', ...(extra.quarter ? [`${extra.quarter}`] : []), ...(extra.year ? [`${extra.year}`] : [])];
-  const body = rows.map((r) => {
+  const body = rows.slice(0, shown).map((r) => {
     const g = r.month.grade as Grade;
     return [
       plain(r.name),
@@ -203,7 +246,7 @@ export function teamTableCard(period: string, rows: TeamRow[], extra: { quarter?
       ...(extra.year ? [r.year ? `${r.year.score}（${r.year.grade}）` : '—'] : []),
     ];
   });
-  const elements = [md(mdTable(headers, body)), ...(extra.honours.length ? [md(extra.honours.join('\n'))] : [])];
+  const elements = [md(mdTable(headers, body)), ...(shown < rows.length ? [leftOut(rows.length - shown, `/导出 业绩 ${period}`)] : []), ...(extra.honours.length ? [md(extra.honours.join('\n'))] : [])];
   return renderCard(reportTpl, { title: `团队考核结果 · ${period}`, subtitle: `${rows.length} 人`, color: 'blue', elements });
 }
 

@@ -13,8 +13,9 @@ import { arg } from '../../platform/router/args';
 import { defineCommand } from '../../platform/router/command';
 import { roleLabel, type Role } from '../../platform/roles';
 import { monthKey } from '../../platform/time';
-import { KPI_CONFIG } from './kpi.config';
+import { KPI_CONFIG, PRESETS, type PresetName, type SalesRule, type Scheme } from './kpi.config';
 import { schemeOf } from './kpi.data';
+import { bandsProblem, bandsText, DEFAULT_RULES, KPI_RULES_KEY, loadRules, PRESET_WORDS, RULE_WORDS, saveRules, type KpiRules } from './kpi.settings';
 import { monthPeriod, parsePeriod, PERIOD_WORDS } from './kpi.periods';
 import { customersSheet, ordersSheet, performanceSheet, reportFor } from './kpi.report';
 import { DEPARTMENT, kpiTargets } from './kpi.schema';
@@ -23,7 +24,7 @@ import { xlsx } from './xlsx';
 
 const MANAGERS = [...KPI_CONFIG.managers, 'admin'] as const;
 const tzOf = (ctx: BotContext) => ctx.services.config.BUSINESS_TZ;
-const salesRule = () => (KPI_CONFIG.salesRule === 'payments' ? '销售额按当月回款金额计算' : '销售额按当月客户确认的订单金额计算');
+const salesRuleNote = (rule: SalesRule) => (rule === 'payments' ? '销售额按当月回款金额计算' : '销售额按当月客户确认的订单金额计算');
 
 /** In a group: DM the content, tell the group it was sent. In a private chat: just reply. */
 async function privately(ctx: BotContext, content: Content, what: string): Promise<Content | void> {
@@ -66,10 +67,11 @@ export const targetCommand = defineCommand({
       .values({ subject, month, amount, setBy: ctx.actor.openId, createdAt: ctx.now, updatedAt: ctx.now })
       .onConflictDoUpdate({ target: [kpiTargets.subject, kpiTargets.month], set: { amount, setBy: ctx.actor.openId, updatedAt: ctx.now, version: (before?.version ?? 0) + 1 } });
     await ctx.audit({ action: 'target.set', subjectType: 'kpi_target', subjectId: `${subject}:${month}`, fromState: before ? String(before.amount) : null, toState: String(amount) });
+    const rule = salesRuleNote((await loadRules(ctx.tx)).salesRule);
     if (!dept && subject !== ctx.actor.openId) {
-      await ctx.send({ kind: 'send', to: { openId: subject }, content: { text: `🎯 你的 ${month} 销售目标已设定为 ${yuan(amount)}（${salesRule()}）。发送 /业绩 ${month} 查看进度。` } });
+      await ctx.send({ kind: 'send', to: { openId: subject }, content: { text: `🎯 你的 ${month} 销售目标已设定为 ${yuan(amount)}（${rule}）。发送 /业绩 ${month} 查看进度。` } });
     }
-    return { text: `已设定 ${who} ${month} 销售目标 ${yuan(amount)}${before ? `（原 ${yuan(before.amount)}）` : ''}。${salesRule()}。` };
+    return { text: `已设定 ${who} ${month} 销售目标 ${yuan(amount)}${before ? `（原 ${yuan(before.amount)}）` : ''}。${rule}。` };
   },
 });
 
@@ -89,6 +91,81 @@ export const kpiCommand = defineCommand({
     const team = isManager(ctx.actor.role) || ctx.actor.isAdmin;
     const card = await reportFor(ctx.tx, ctx.services, ctx.now, period, { openId: ctx.actor.openId, name: ctx.actor.name ?? ctx.actor.openId, team });
     return privately(ctx, { card }, `${period.label} 业绩`);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// /业绩 设置: preset, sales rule and grade bands at run time (kpi.settings.ts)
+
+const PRESET_CHOICES = { 详细: 'detailed', 简化: 'simple', detailed: 'detailed', simple: 'simple' } as const satisfies Record<string, PresetName>;
+const RULE_CHOICES = { 确认订单: 'confirmed', 订单: 'confirmed', 回款: 'payments', confirmed: 'confirmed', payments: 'payments' } as const satisfies Record<string, SalesRule>;
+const bandArg = (label: string) =>
+  z
+    .string()
+    .transform((v, c) => {
+      const n = Number(v.replace(/分$/, ''));
+      if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) {
+        c.addIssue({ code: 'custom', message: `${label}「${v}」须是 0–100 的分数` });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .optional();
+
+const weights = (p: PresetName, scheme: Scheme) => PRESETS[p].schemes[scheme].map((i) => i.weight).join('/');
+
+/** The rules as a few lines: what is in force and what each is. */
+function rulesText(r: KpiRules): string {
+  const mark = (changed: boolean) => (changed ? '' : '（默认）');
+  return [
+    `方案：${PRESETS[r.preset].label}${mark(r.preset !== DEFAULT_RULES.preset)} · 业务员 ${weights(r.preset, 'sales')}，业务主管 ${weights(r.preset, 'supervisor')}`,
+    `口径：${RULE_WORDS[r.salesRule]} · ${salesRuleNote(r.salesRule)}${mark(r.salesRule !== DEFAULT_RULES.salesRule)}`,
+    `分档：${bandsText(r.bands)}${mark(JSON.stringify(r.bands) !== JSON.stringify(DEFAULT_RULES.bands))}`,
+  ].join('\n');
+}
+
+const SETTINGS_USAGE = '/业绩 设置 [方案=详细|简化] [口径=确认订单|回款] [优秀=90 良好=80 合格=60] [恢复默认]';
+
+export const kpiSettingsCommand = defineCommand({
+  path: ['业绩', '设置'],
+  aliases: [['kpi', 'settings']],
+  summary: '主管：绩效方案、销售额口径和等级分档（不带参数则查看当前设置）',
+  summaryEn: 'supervisor: assessment preset, sales rule and grade bands (no arguments: show them)',
+  usage: SETTINGS_USAGE,
+  examples: ['/业绩 设置 方案=简化', '/业绩 设置 口径=回款', '/业绩 设置 优秀=85 良好=75 合格=60', '/业绩 设置'],
+  keys: { preset: ['方案', 'preset'], salesRule: ['口径', 'rule'], excellent: ['优秀', 'excellent'], good: ['良好', 'good'], pass: ['合格', 'pass'] },
+  flags: { reset: ['恢复默认', 'reset'] },
+  roles: ['supervisor', 'admin'],
+  args: () =>
+    z.object({
+      preset: arg.choice('方案', PRESET_CHOICES).optional(),
+      salesRule: arg.choice('口径', RULE_CHOICES).optional(),
+      excellent: bandArg('优秀'),
+      good: bandArg('良好'),
+      pass: bandArg('合格'),
+      reset: z.boolean().default(false),
+    }),
+  async run(ctx, { preset, salesRule, excellent, good, pass, reset }) {
+    const before = await loadRules(ctx.tx);
+    const asked = preset !== undefined || salesRule !== undefined || excellent !== undefined || good !== undefined || pass !== undefined;
+    if (!asked && !reset) return { text: `**绩效设置**\n${rulesText(before)}\n修改：${SETTINGS_USAGE}` };
+    if (reset && asked) return refuse('BAD_INPUT', '「恢复默认」不能和其他设置同时写：请分两次发送。');
+    const base = reset ? DEFAULT_RULES : before;
+    const after: KpiRules = {
+      preset: preset ?? base.preset,
+      salesRule: salesRule ?? base.salesRule,
+      bands: { 优秀: excellent ?? base.bands.优秀, 良好: good ?? base.bands.良好, 合格: pass ?? base.bands.合格 },
+    };
+    const problem = bandsProblem(after.bands);
+    if (problem) return refuse('BAD_INPUT', `${problem}。`);
+    const changes: string[] = [];
+    if (after.preset !== before.preset) changes.push(`方案 ${PRESET_WORDS[before.preset]} → ${PRESET_WORDS[after.preset]}（下次月度考核起生效；已开启的考核仍按原方案）`);
+    if (after.salesRule !== before.salesRule) changes.push(`口径 ${RULE_WORDS[before.salesRule]} → ${RULE_WORDS[after.salesRule]}（业绩、导出和目标进度即时按新口径计算，月度考核在下次运行时使用）`);
+    if (JSON.stringify(after.bands) !== JSON.stringify(before.bands)) changes.push(`分档 ${bandsText(before.bands)} → ${bandsText(after.bands)}（之后评出的等级按新分档，已评出的不变）`);
+    if (!changes.length) return { text: `设置没有变化。\n${rulesText(before)}` };
+    await saveRules(ctx.tx, after, ctx.now);
+    await ctx.audit({ action: 'kpi.settings', subjectType: 'setting', subjectId: KPI_RULES_KEY, fromState: JSON.stringify(before), toState: JSON.stringify(after), detail: { changes } });
+    return { text: `已更新绩效设置：\n${changes.map((c) => `• ${c}`).join('\n')}` };
   },
 });
 
@@ -157,4 +234,4 @@ export const onboardCommand = defineCommand({
   },
 });
 
-export const kpiCommands = [targetCommand, kpiCommand, exportCommand, promotionCommand, onboardCommand];
+export const kpiCommands = [targetCommand, kpiCommand, kpiSettingsCommand, exportCommand, promotionCommand, onboardCommand];

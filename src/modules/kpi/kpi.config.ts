@@ -53,13 +53,20 @@ export const STANDARDS: readonly StandardDef[] = [
   { key: 'new_customers', label: '新客户开发', target: null, targetText: '', hasSource: true, count: true },
 ];
 
+/**
+ * 销售额 of a month (README): `confirmed` = the amount of orders the customer confirmed in that
+ * month (first time an order reached customer_confirmed; cancelled orders never count);
+ * `payments` = payments received in that month. Credited to the order's owner.
+ */
+export type SalesRule = 'confirmed' | 'payments';
+
+/**
+ * The defaults. `preset`, `salesRule` and the grade bands are switched at run time with
+ * `/业绩 设置` (settings row `kpi.rules`, kpi.settings.ts); logic reads them through loadRules.
+ */
 export const KPI_CONFIG = {
-  /**
-   * 销售额 of a month (README): `confirmed` = the amount of orders the customer confirmed in that
-   * month (first time an order reached customer_confirmed; cancelled orders never count);
-   * `payments` = payments received in that month. Credited to the order's owner.
-   */
-  salesRule: 'confirmed' as 'confirmed' | 'payments',
+  /** Default sales rule (run time: `/业绩 设置 口径=确认订单|回款`). */
+  salesRule: 'confirmed' as SalesRule,
   /** Inquiry answers count as on time within this many calendar hours (SPEC §3.3). */
   inquiryResponseHours: 24,
   /**
@@ -68,7 +75,9 @@ export const KPI_CONFIG = {
    */
   clocks: {
     order_confirmation: [
-      // The order's "confirm with the customer" clock: target 2 h, hard limit 4 h (SPEC §3.3).
+      // Only the order's "confirm with the customer" clock: target 2 h, hard limit 4 h (SPEC §3.3,
+      // seed 服务标准 订单确认4小时内完成). The 4 h evaluation (订单评估, SPEC §3.2) is another step
+      // with its own clock; counting it too would judge each order twice.
       { subjectType: 'order', stepPrefix: 'order_confirmation' },
     ],
     work_reports: [
@@ -82,12 +91,16 @@ export const KPI_CONFIG = {
   /** A computed indicator scores 100 × value / target, capped here (no bonus points above). */
   scoreCap: 100,
 
-  /** Which weight preset the monthly assessment uses. */
+  /** Default weight preset of the monthly assessment (run time: `/业绩 设置 方案=详细|简化`). */
   preset: 'detailed' as PresetName,
 
   /** Who is assessed on which scheme; other roles are not assessed. */
   schemes: { sales: 'sales', senior: 'sales', supervisor: 'supervisor' } as Partial<Record<Role, Scheme>>,
-  /** Who scores a scheme's manual indicators: the first of these roles that has anyone (self as last resort). */
+  /**
+   * Who scores a scheme's manual indicators: the first of these roles that has anyone else in it.
+   * With nobody: the person themself if their role is a scorer role (a supervisor's self-assessment),
+   * else the admins (ADMIN_OPEN_IDS), told why on the card. These roles may press 提交评分.
+   */
   scorers: { sales: ['supervisor', 'gm'], supervisor: ['gm', 'supervisor'] } as Record<Scheme, Role[]>,
   /** Who gets the team table once a month's assessments are all in. */
   teamTableTo: ['supervisor', 'gm'] as Role[],
@@ -246,7 +259,7 @@ export const PRESETS: Record<PresetName, { label: string; schemes: Record<Scheme
 
 export type Grade = '优秀' | '良好' | '合格' | '不合格';
 
-/** Highest band first: a score ≥ min gets the grade. */
+/** Default bands, highest first: a score ≥ min gets the grade (run time: `/业绩 设置 优秀=… 良好=… 合格=…`). */
 export const GRADE_BANDS: ReadonlyArray<{ min: number; grade: Grade }> = [
   { min: 90, grade: '优秀' },
   { min: 80, grade: '良好' },

@@ -7,7 +7,7 @@ import type { Tx } from '../../platform/db/client';
 import { users } from '../../platform/db/core.schema';
 import type { Role } from '../../platform/roles';
 import { orderEvents, orderPayments, orders } from '../orders';
-import { KPI_CONFIG, type Scheme } from './kpi.config';
+import { KPI_CONFIG, type SalesRule, type Scheme } from './kpi.config';
 import { daysIn, daysInMonth, monthsEnding, type Period } from './kpi.periods';
 import { DEPARTMENT, kpiTargets } from './kpi.schema';
 
@@ -89,11 +89,11 @@ export interface Sale {
 }
 
 /**
- * Sales in [from, to) by the configured rule. `confirmed`: each order counts once, at its first
- * customer confirmation, with its amount (cancelled orders never count). `payments`: each
- * payment at the time it was recorded.
+ * Sales in [from, to) by the rule in force (kpi.settings.ts). `confirmed`: each order counts once,
+ * at its first customer confirmation, with its amount (cancelled orders never count). `payments`:
+ * each payment at the time it was recorded.
  */
-export async function salesBetween(tx: Tx, from: Date, to: Date, rule = KPI_CONFIG.salesRule): Promise<Sale[]> {
+export async function salesBetween(tx: Tx, from: Date, to: Date, rule: SalesRule): Promise<Sale[]> {
   if (rule === 'payments') {
     const rows = await tx
       .select({ ownerOpenId: orders.ownerOpenId, at: orderPayments.at, amount: orderPayments.amount })
@@ -127,11 +127,12 @@ export async function monthlyHistory(
   month: string,
   n: number,
   periodOf: (m: string) => Period,
+  rule: SalesRule,
 ): Promise<{ months: string[]; actual(subject: string, m: string): number; target(subject: string, m: string): number | null }> {
   const months = monthsEnding(month, n);
   const first = periodOf(months[0]!);
   const last = periodOf(months.at(-1)!);
-  const sales = await salesBetween(tx, first.from, last.to);
+  const sales = await salesBetween(tx, first.from, last.to, rule);
   const book = await loadTargets(tx, months);
   const byMonth = new Map<string, Sale[]>();
   for (const m of months) {

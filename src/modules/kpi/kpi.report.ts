@@ -9,12 +9,13 @@ import { roleLabel } from '../../platform/roles';
 import { formatLocal } from '../../platform/time';
 import { customers } from '../customers';
 import { orders } from '../orders';
-import { KPI_CONFIG, STANDARDS, type Grade } from './kpi.config';
+import { KPI_CONFIG, STANDARDS, type Grade, type SalesRule } from './kpi.config';
 import { reportCard, type PersonRow } from './kpi.cards';
 import { assessed, members, monthlyHistory, periodTarget, type Member } from './kpi.data';
 import { monthPeriod, type Period } from './kpi.periods';
 import { DEPARTMENT, kpiAssessments, type Assessment } from './kpi.schema';
 import { consequenceOf } from './kpi.scoring';
+import { loadRules } from './kpi.settings';
 import { loadFacts, standardsOf, type Facts } from './standards';
 import type { Cell, SheetData } from './xlsx';
 
@@ -23,15 +24,18 @@ export interface PeriodView {
   facts: Facts;
   people: Member[];
   assessments: Assessment[];
+  salesRule: SalesRule;
 }
 
+/** A period's figures by the rules in force now (the sales rule is read at report time). */
 export async function loadPeriod(tx: Tx, services: Services, period: Period, now: Date, only?: string): Promise<PeriodView> {
+  const { salesRule } = await loadRules(tx);
   const all = assessed(await members(tx));
   const people = only ? all.filter((m) => m.openId === only) : all;
   const owners = only ? [only] : people.map((p) => p.openId);
-  const facts = await loadFacts(tx, period, { tz: services.config.BUSINESS_TZ, asOf: now, owners });
+  const facts = await loadFacts(tx, period, { tz: services.config.BUSINESS_TZ, asOf: now, owners, salesRule });
   const assessments = await tx.select().from(kpiAssessments).where(eq(kpiAssessments.period, period.key));
-  return { period, facts, people, assessments };
+  return { period, facts, people, assessments, salesRule };
 }
 
 /** The /业绩 card: the viewer's own figures, or (managers) the team's. */
@@ -39,7 +43,7 @@ export async function reportFor(tx: Tx, services: Services, now: Date, period: P
   const tz = services.config.BUSINESS_TZ;
   const view = await loadPeriod(tx, services, period, now, viewer.team ? undefined : viewer.openId);
   const subject = viewer.team ? DEPARTMENT : viewer.openId;
-  const history = await monthlyHistory(tx, period.lastDay.slice(0, 7), KPI_CONFIG.trendMonths, (m) => monthPeriod(m, tz));
+  const history = await monthlyHistory(tx, period.lastDay.slice(0, 7), KPI_CONFIG.trendMonths, (m) => monthPeriod(m, tz), view.salesRule);
   const trend = history.months.map((m) => ({ month: m, target: history.target(subject, m), actual: history.actual(subject, m) }));
   const people: PersonRow[] | undefined = viewer.team
     ? view.people.map((p) => ({
@@ -57,6 +61,8 @@ export async function reportFor(tx: Tx, services: Services, now: Date, period: P
     trend,
     people,
     assessment: viewer.team ? null : (view.assessments.find((a) => a.openId === viewer.openId) ?? null),
+    salesRule: view.salesRule,
+    exportHint: period.months.map((m) => `/导出 业绩 ${m}`).join('、'),
   });
 }
 

@@ -14,7 +14,7 @@ import { roleLabel, type Role } from '../../platform/roles';
 import { addDays, dayKey } from '../../platform/time';
 import { md } from '../../platform/cards';
 import { KPI_CONFIG } from './kpi.config';
-import { mdTable, noticeCard, onboardingCard, plain } from './kpi.cards';
+import { fitRows, mdTable, noticeCard, onboardingCard, plain } from './kpi.cards';
 import { members, type Member } from './kpi.data';
 import { addMonthsToDay } from './kpi.periods';
 import { kpiAssessments, kpiOnboardingItems, kpiOnboardingPlans, type OnboardingItem, type OnboardingPlan } from './kpi.schema';
@@ -88,11 +88,17 @@ export async function promotionRows(tx: Tx, now: Date, tz: string): Promise<Prom
   return out;
 }
 
-export function promotionCard(rows: PromotionRow[]) {
-  const eligible = rows.filter((r) => r.eligible);
+/** The eligibility table, those who qualify first; a list too long for one card keeps them and cuts the rest. */
+export function promotionCard(all: PromotionRow[]) {
+  const eligible = all.filter((r) => r.eligible);
+  const rows = [...eligible, ...all.filter((r) => !r.eligible)];
+  return fitRows(rows.length, (shown) => drawPromotion(rows, eligible.length, shown));
+}
+
+function drawPromotion(rows: PromotionRow[], eligible: number, shown: number) {
   const table = mdTable(
     ['姓名', '岗位', '司龄', '现岗位', '近月均分', '晋升方向', '结论'],
-    rows.map((r) => [
+    rows.slice(0, shown).map((r) => [
       plain(r.member.name),
       roleLabel(r.member.role),
       r.years === null ? '未登记' : `${r.years} 年`,
@@ -103,7 +109,9 @@ export function promotionCard(rows: PromotionRow[]) {
     ]),
   );
   const notes = [...new Set(KPI_CONFIG.promotion.map((p) => `${p.to}：${p.minYears ? `司龄满 ${p.minYears} 年` : ''}${p.minRoleYears ? `任现岗位满 ${p.minRoleYears} 年` : ''}${p.minAvgScore ? `，近 ${KPI_CONFIG.promotionWindow.months} 个月平均 ≥ ${p.minAvgScore} 分` : ''}，${p.note}`))];
-  return noticeCard('晋升资格', eligible.length ? 'green' : 'blue', [md(rows.length ? table : '暂无业务人员。'), md(`**条件**（职业发展通道）\n${notes.join('\n')}`)], `符合条件 ${eligible.length} 人`);
+  const cut = rows.length - shown;
+  const rest = cut ? [md(`**另有 ${cut} 人未列出**（卡片大小有限${shown >= eligible ? '，均不符合条件' : ''}）。`)] : [];
+  return noticeCard('晋升资格', eligible ? 'green' : 'blue', [md(rows.length ? table : '暂无业务人员。'), ...rest, md(`**条件**（职业发展通道）\n${notes.join('\n')}`)], `符合条件 ${eligible} 人`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import { complaintsHandledOnTime, satisfactionScores } from '../complaints';
 import { contractApprovals, contracts } from '../contracts';
 import { inquiryResponseTimes, newCustomersPerOwner, visitPlanExecution } from '../customers';
 import { ORDER_CONFIG, orders } from '../orders';
-import { KPI_CONFIG, STANDARDS, type MetricKey, type StandardDef } from './kpi.config';
+import { KPI_CONFIG, STANDARDS, type MetricKey, type SalesRule, type StandardDef } from './kpi.config';
 import { loadTargets, periodTarget, salesBetween, sumByOwner, total, type TargetBook } from './kpi.data';
 import type { Period } from './kpi.periods';
 import { DEPARTMENT } from './kpi.schema';
@@ -149,12 +149,13 @@ async function perOwner(owners: string[], one: (owner?: string) => Promise<Ratio
 
 /**
  * Everything the standards of a period need, read once: per owner and for the department.
- * `owners` = the people whose figures come from per-person calls of other modules.
+ * `owners` = the people whose figures come from per-person calls of other modules; `salesRule`
+ * = the rule in force (kpi.settings.ts loadRules).
  */
-export async function loadFacts(tx: Tx, period: Period, opts: { tz: string; asOf: Date; owners: string[] }): Promise<Facts> {
+export async function loadFacts(tx: Tx, period: Period, opts: { tz: string; asOf: Date; owners: string[]; salesRule: SalesRule }): Promise<Facts> {
   const { tz, asOf, owners } = opts;
   const range = { from: period.from, to: period.to };
-  const sales = await salesBetween(tx, period.from, period.to);
+  const sales = await salesBetween(tx, period.from, period.to, opts.salesRule);
   const targets = await loadTargets(tx, period.months);
   const { delivery, payment } = await deliveryAndPayment(tx, period, tz, asOf);
   const satisfaction = await perOwner(owners, async (ownerOpenId) => {
