@@ -53,7 +53,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
   const longConnection =
     config.FEISHU_MODE === 'ws'
-      ? startLongConnection({ appId: config.FEISHU_APP_ID!, appSecret: config.FEISHU_APP_SECRET!, baseUrl: config.FEISHU_BASE_URL, ingest: rt.ingest, clock, log })
+      ? startLongConnection({ appId: config.FEISHU_APP_ID!, appSecret: config.FEISHU_APP_SECRET!, baseUrl: config.FEISHU_BASE_URL, ingest: rt.ingest, clock, log, encryptKey: config.FEISHU_ENCRYPT_KEY })
       : undefined;
   const tasks: ScheduledTask[] = [];
   if (config.CRON_ENABLED) {
