@@ -11,15 +11,14 @@ import { inboxEvents, users } from './platform/db/core.schema';
 import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
 import { envelopeV2 } from './platform/feishu/envelope';
 import { normalizeEvent } from './platform/feishu/inbound';
-import { InboxProcessor, InboxWriter, type Execute } from './platform/feishu/inbox';
+import { ClaimLost, InboxProcessor, InboxWriter, type Execute } from './platform/feishu/inbox';
 import { createIngest, type Ingest } from './platform/feishu/ingest';
 import { OutboxSender, type OutboxOptions } from './platform/feishu/outbox';
 import { createLogger, type Logger } from './platform/logger';
 import { Pump } from './platform/pump';
 import type { ModuleDef } from './platform/module';
-import { defaultCalendar } from './platform/sla/calendar';
 import { Refusal } from './platform/errors';
-import { loadCalendarOverrides } from './platform/sla/calendar-settings';
+import { calendarFromConfig, refreshCalendar } from './platform/sla/calendar-settings';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -33,6 +32,8 @@ export interface RuntimeOptions {
    * on a processing thread (src/processing-thread.ts) so acks never wait behind handlers.
    */
   processing?: 'inline' | 'thread';
+  /** How long an inbox claim lasts before another instance may take the row over (default 60 s). */
+  inboxLeaseMs?: number;
 }
 
 export interface Runtime {
@@ -56,7 +57,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const clock = opts.clock ?? systemClock;
   const database: Database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
-  const calendar = { ...defaultCalendar(config.BUSINESS_TZ), overrides: await loadCalendarOverrides(database.db) };
+  const calendar = calendarFromConfig(config);
+  await refreshCalendar(calendar, database.db, log);
   const api = createFeishuApi({ appId: config.FEISHU_APP_ID ?? '', appSecret: config.FEISHU_APP_SECRET ?? '', baseUrl: config.FEISHU_BASE_URL });
   let botOpenId: string | undefined;
   const services: Services = { config, database, clock, log, calendar, botOpenId: () => botOpenId };
@@ -78,7 +80,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   );
 
   const outbox = new OutboxSender(database, api, clock, log, opts.outbox);
-  const inbox = new InboxProcessor(database, clock, log, async (row) => {
+  const inbox = new InboxProcessor(database, clock, log, async (row, finish) => {
     if (!botOpenId) await refreshBotIdentity();
     const env = envelopeV2.parse(JSON.parse(row.payload));
     const ev = normalizeEvent(env, row.receivedAt, botOpenId);
@@ -91,19 +93,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       // The handler's changes, its outgoing messages and "done" commit together: a crash redoes all or nothing.
       await writeTransaction(database.db, async (tx) => {
         await bot.handle(ev, tx);
-        await tx.update(inboxEvents).set(markDone()).where(eq(inboxEvents.eventId, row.eventId));
+        await finish(tx, markDone()); // rolls all of it back if another instance took the row over
       });
     } catch (err) {
+      if (err instanceof ClaimLost) throw err; // the new holder's run is the one that counts
       await writeTransaction(database.db, async (tx) => {
         await bot.answerFailure(ev, tx, err);
-        await tx.update(inboxEvents).set(markDone(err instanceof Refusal ? undefined : String((err as Error)?.stack ?? err).slice(0, 2000))).where(eq(inboxEvents.eventId, row.eventId));
+        await finish(tx, markDone(err instanceof Refusal ? undefined : String((err as Error)?.stack ?? err).slice(0, 2000)));
       });
       if (!(err instanceof Refusal)) throw err;
     } finally {
       background(outbox.kick());
       background(names.kick());
     }
-  });
+  }, opts.inboxLeaseMs);
 
   // An embedded file gets its inbox writes on a second thread (see writer-thread.ts); a remote
   // database is asynchronous already; `:memory:` is a single connection.

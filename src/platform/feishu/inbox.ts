@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, lte, or } from 'drizzle-orm';
+import { and, asc, eq, lte, or } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../db/client';
+import type { Database, Tx } from '../db/client';
 import { withWriteLock } from '../db/write-lock';
 import { inboxEvents } from '../db/core.schema';
 import type { Clock } from '../clock';
@@ -59,12 +59,36 @@ export class InboxWriter {
   }
 }
 
-export type InboxHandler = (row: typeof inboxEvents.$inferSelect) => Promise<void>;
+/** The row's fields once handled: written by `finish` inside the handler's own transaction. */
+export type InboxOutcome = Partial<Pick<typeof inboxEvents.$inferInsert, 'status' | 'processedAt' | 'error' | 'attempts'>>;
+
+/**
+ * Marks the row handled inside the handler's transaction — only while this instance still holds
+ * its claim. If the lease ran out and another instance (or a restart) claimed the row, it throws
+ * `ClaimLost` and the whole transaction rolls back: the new holder's run is the one that counts.
+ */
+export type FinishClaim = (tx: Tx, outcome: InboxOutcome) => Promise<void>;
+
+export type InboxHandler = (row: typeof inboxEvents.$inferSelect, finish: FinishClaim) => Promise<void>;
+
+/** Thrown by `finish` when the row is no longer ours; the handler's changes must not commit. */
+export class ClaimLost extends Error {
+  override name = 'ClaimLost';
+  constructor(readonly eventId: string) {
+    super(`inbox event ${eventId} was claimed by another instance; this run is rolled back`);
+  }
+}
+
+/** Pending, or claimed by someone whose lease has run out. */
+const claimable = (now: Date) => or(eq(inboxEvents.status, 'pending'), and(eq(inboxEvents.status, 'processing'), lte(inboxEvents.claimedUntil, now)));
 
 /**
  * Processes committed events after the ack, oldest first, one at a time per instance.
- * Rows are claimed with a lease so two instances never process one event; a crash leaves
- * the row claimable again (immediately at the next start for an embedded database).
+ * Each row is claimed on its own, just before it is handled, with a lease, so two instances do
+ * not pick up one event and a long handler never lets the rows queued behind it expire. The
+ * claim is checked again in the handler's transaction (`finish`): a row whose lease ran out and
+ * was taken over rolls back instead of taking effect twice. A crash leaves the row claimable
+ * again (immediately at the next start for an embedded database).
  */
 export class InboxProcessor {
   readonly instanceId = randomUUID();
@@ -90,39 +114,51 @@ export class InboxProcessor {
   idle = (): Promise<void> => this.pump.idle();
   stop = (): void => this.pump.stop();
 
+  private readonly finish = (eventId: string): FinishClaim => async (tx, outcome) => {
+    const mine = await tx
+      .update(inboxEvents)
+      .set(outcome)
+      .where(and(eq(inboxEvents.eventId, eventId), eq(inboxEvents.status, 'processing'), eq(inboxEvents.claimedBy, this.instanceId)))
+      .returning({ eventId: inboxEvents.eventId });
+    if (mine.length === 0) throw new ClaimLost(eventId);
+  };
+
+  /** Takes the row if it is still free; undefined when another instance got there first. */
+  private async claim(eventId: string) {
+    const [row] = await withWriteLock(() => {
+      const now = this.clock.now(); // when the write runs: waiting for the lock does not eat the lease
+      return this.database.db
+        .update(inboxEvents)
+        .set({ status: 'processing', claimedBy: this.instanceId, claimedUntil: new Date(now.getTime() + this.leaseMs) })
+        .where(and(eq(inboxEvents.eventId, eventId), claimable(now)))
+        .returning();
+    });
+    return row;
+  }
+
   private async processBatch(limit = 20): Promise<number> {
-    const { db } = this.database;
-    const now = this.clock.now();
-    const candidates = await db
+    const candidates = await this.database.db
       .select({ eventId: inboxEvents.eventId })
       .from(inboxEvents)
-      .where(or(eq(inboxEvents.status, 'pending'), and(eq(inboxEvents.status, 'processing'), lte(inboxEvents.claimedUntil, now))))
+      .where(claimable(this.clock.now()))
       .orderBy(asc(inboxEvents.receivedAt))
       .limit(limit);
-    if (candidates.length === 0) return 0;
-    const claimed = await withWriteLock(() => db
-      .update(inboxEvents)
-      .set({ status: 'processing', claimedBy: this.instanceId, claimedUntil: new Date(now.getTime() + this.leaseMs) })
-      .where(
-        and(
-          inArray(inboxEvents.eventId, candidates.map((c) => c.eventId)),
-          or(eq(inboxEvents.status, 'pending'), and(eq(inboxEvents.status, 'processing'), lte(inboxEvents.claimedUntil, now))),
-        ),
-      )
-      .returning());
-    claimed.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
-    for (const row of claimed) {
+    for (const { eventId } of candidates) {
+      const row = await this.claim(eventId);
+      if (!row) continue; // another instance has it
       const started = Date.now();
       const log = this.log.child({ eventId: row.eventId, eventType: row.eventType });
       try {
-        await this.handle(row);
+        await this.handle(row, this.finish(row.eventId));
         log.info('event', { outcome: 'ok', ms: Date.now() - started });
       } catch (err) {
-        log.error('event', { outcome: 'error', ms: Date.now() - started, err });
+        if (err instanceof ClaimLost) log.warn('event', { outcome: 'claim_lost', ms: Date.now() - started, err });
+        else log.error('event', { outcome: 'error', ms: Date.now() - started, err });
       }
       // The embedded driver runs each statement synchronously: give waiting requests (acks) a turn.
       await new Promise((r) => setImmediate(r));
     }
-    return claimed.length;
+    // Rows others took are no longer claimable, so the next round moves on past them.
+    return candidates.length;
   }
 }

@@ -61,6 +61,13 @@ const defaults: OutboxOptions = { maxAttempts: 8, retryBaseMs: 1000, perChatPerS
 
 type Row = typeof outboxMessages.$inferSelect;
 
+/** Due, or claimed by a sender whose claim has run out. */
+const claimable = (now: Date) =>
+  or(
+    and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, now)),
+    and(eq(outboxMessages.status, 'sending'), lte(outboxMessages.claimedUntil, now)),
+  );
+
 /**
  * Drains the outbox: claims due rows, sends them in order, retries with backoff on 5xx and rate limits,
  * and marks a row dead (visible in /系统 状态) after the last attempt — never drops it silently.
@@ -101,36 +108,29 @@ export class OutboxSender {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  /** Returns how many rows it handled. */
+  /** Returns how many rows it looked at. */
   async drainOnce(limit = 20): Promise<number> {
-    const now = this.clock.now();
     const { db } = this.database;
     const due = await db
       .select({ id: outboxMessages.id })
       .from(outboxMessages)
-      .where(
-        or(
-          and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, now)),
-          and(eq(outboxMessages.status, 'sending'), lte(outboxMessages.claimedUntil, now)),
-        ),
-      )
+      .where(claimable(this.clock.now()))
       .orderBy(asc(outboxMessages.id))
       .limit(limit);
-    if (due.length === 0) return 0;
-    // Claim row by row: another instance may be draining the same outbox.
-    const claimed = await withWriteLock(() => db
-      .update(outboxMessages)
-      .set({ status: 'sending', claimedUntil: new Date(now.getTime() + this.opts.claimMs) })
-      .where(
-        and(
-          inArray(outboxMessages.id, due.map((d) => d.id)),
-          or(eq(outboxMessages.status, 'pending'), and(eq(outboxMessages.status, 'sending'), lte(outboxMessages.claimedUntil, now))),
-        ),
-      )
-      .returning());
-    claimed.sort((a, b) => a.id - b.id);
-    for (const row of claimed) await this.deliver(row);
-    return claimed.length;
+    for (const { id } of due) {
+      // Claim row by row, just before sending: another instance may be draining the same outbox,
+      // and pacing must not let the rows queued behind this one outlive their claim.
+      const [row] = await withWriteLock(() => {
+        const now = this.clock.now();
+        return db
+          .update(outboxMessages)
+          .set({ status: 'sending', claimedUntil: new Date(now.getTime() + this.opts.claimMs) })
+          .where(and(eq(outboxMessages.id, id), claimable(now)))
+          .returning();
+      });
+      if (row) await this.deliver(row);
+    }
+    return due.length;
   }
 
   private async deliver(row: Row): Promise<void> {
