@@ -7,9 +7,11 @@ import type { Inbound } from './platform/feishu/inbound';
 import type { JobDef } from './platform/jobs/job';
 import { collectRegistry, type ModuleDef } from './platform/module';
 import { permittedLabel } from './platform/roles';
-import type { CardActionResult } from './platform/router/command';
+import { md } from './platform/cards';
+import type { Content } from './platform/feishu/outbox';
+import type { CardActionResult, CommandDef } from './platform/router/command';
 import { helpCommand } from './platform/router/help';
-import { CardActionRegistry, CommandRegistry } from './platform/router/registry';
+import { CardActionRegistry, CommandRegistry, mayRun } from './platform/router/registry';
 import { dayKey } from './platform/time';
 
 export interface Bot {
@@ -25,6 +27,16 @@ export interface Bot {
    * anything else is a bug — the user gets "出错了（编号 …）", never silence.
    */
   answerFailure(ev: Exclude<Inbound, { kind: 'ignored' }>, tx: Tx, err: unknown): Promise<CardActionResult>;
+}
+
+const NO_ROLE = '你还没有角色，请管理员用 /角色 @你 <角色> 绑定后再试。';
+
+/** Appends the "ask an admin for a role" line to a text or card answer. */
+function withNoRoleHint(answer: Content): Content {
+  if ('text' in answer) return { text: `${answer.text}\n${NO_ROLE}` };
+  const body = (answer as { card?: { body?: { elements?: unknown[] } } }).card?.body;
+  if ('card' in answer && Array.isArray(body?.elements)) return { card: { ...answer.card, body: { ...body, elements: [...body.elements, md(`**${NO_ROLE}**`)] } } };
+  return answer;
 }
 
 /** Every button value carries { action, id?, v? }: the action id, the record and its version. */
@@ -49,8 +61,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
   const tz = services.config.BUSINESS_TZ;
 
   /** The listed roles may ('admin' = ADMIN_OPEN_IDS); with no list, anyone who has a role. */
-  const allowed = (roles: ReadonlyArray<string> | undefined, { actor }: BotContext) =>
-    roles ? roles.some((r) => (r === 'admin' ? actor.isAdmin : r === actor.role)) : actor.role !== null || actor.isAdmin;
+  const allowed = (roles: CommandDef['roles'], { actor }: BotContext) => mayRun({ roles }, actor);
 
   /** Runs a command line for an actor; every outcome is a reply — refusals and bad input included. */
   async function runCommandText(ctx: BotContext, text: string): Promise<void> {
@@ -61,6 +72,10 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
       } else if (parsed.kind === 'unknown') {
         const hint = parsed.suggestion ? `你是不是想用 /${parsed.suggestion}？` : '';
         await ctx.reply({ text: `没有命令「/${parsed.word}」。${hint}\n发送 /帮助 查看全部命令。Unknown command — send /help.` });
+      } else if (parsed.kind === 'unknown_sub') {
+        const what = parsed.word ? `「/${parsed.group}」下没有「${parsed.word}」。${parsed.suggestion ? `你是不是想用 /${parsed.group} ${parsed.suggestion}？` : ''}` : `「/${parsed.group}」后面还要写子命令。`;
+        const list = parsed.subcommands.map((d) => `• ${d.usage} — ${d.summary}`).join('\n');
+        await ctx.reply({ text: `${what}可用的命令：\n${list}\n发送 /帮助 ${parsed.group} 查看用法。Send /help ${parsed.group}.` });
       } else {
         await ctx.reply({ text: `${parsed.message}\n${commands.usageOf(parsed.def)}` });
       }
@@ -69,12 +84,14 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
     const { def, raw, locale } = parsed.invocation;
     ctx.locale = locale;
     const name = `/${def.path.join(' ')}`;
-    if (!allowed(def.roles, ctx)) {
+    const roleless = ctx.actor.role === null && !ctx.actor.isAdmin;
+    if (!mayRun(def, ctx.actor)) {
       await ctx.audit({ action: `command:${def.path.join('.')}`, outcome: 'refused', detail: { reason: 'role', role: ctx.actor.role } });
-      await ctx.reply({ text: ctx.actor.role === null && !ctx.actor.isAdmin ? `你还没有角色，请管理员用 /角色 @你 <角色> 绑定后再试。` : `没有权限：${name} 只限${permittedLabel(def.roles)}使用。` });
+      await ctx.reply({ text: roleless ? NO_ROLE : `没有权限：${name} 只限${permittedLabel(def.roles)}使用。` });
       return;
     }
     if (def.chat === 'group' && ctx.chat?.type !== 'group') {
+      await ctx.audit({ action: `command:${def.path.join('.')}`, outcome: 'refused', detail: { reason: 'chat', chat: ctx.chat?.type ?? null } });
       await ctx.reply({ text: `${name} 需要在群里使用（先 @我）。` });
       return;
     }
@@ -90,7 +107,8 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
       args = result.data;
     }
     const answer = await def.run(ctx, args);
-    if (answer) await ctx.reply(answer);
+    // /帮助 and /我 work before a role is bound; their answer says who can bind one.
+    if (answer) await ctx.reply(roleless && def.everyone ? withNoRoleHint(answer) : answer);
   }
 
   return {
@@ -144,7 +162,11 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
       const ctx = makeContext(services, tx, { causeId: ev.eventId, now: ev.at, actor, chat });
       const value = buttonValue.safeParse(ev.value);
       const def = value.success ? cardActions.byId.get(value.data.action) : undefined;
-      if (!def || !value.success) return { toast: { type: 'error', text: '这个按钮已失效，请重新发送命令。' } };
+      if (!def || !value.success) {
+        const action = value.success ? value.data.action : undefined;
+        await ctx.audit({ action: `card:${action ?? 'unknown'}`, outcome: 'refused', detail: { reason: 'unknown_action', value: ev.value ?? null } });
+        return { toast: { type: 'error', text: '这个按钮已失效，请重新发送命令。' } };
+      }
       if (!allowed(def.roles, ctx)) {
         await ctx.audit({ action: `card:${def.id}`, outcome: 'refused', detail: { reason: 'role', role: actor.role, value: value.data } });
         return { toast: { type: 'error', text: `没有权限：只限${permittedLabel(def.roles)}操作。` } };

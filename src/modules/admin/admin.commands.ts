@@ -117,6 +117,7 @@ export const whoAmI = defineCommand({
   summary: '我的角色',
   summaryEn: 'my role',
   usage: '/我',
+  everyone: true,
   async run(ctx) {
     return { text: `你是 ${ctx.actor.name ?? ctx.actor.openId}，角色：${roleLabel(ctx.actor.role)}${ctx.actor.isAdmin ? '（管理员）' : ''}。` };
   },

@@ -10,12 +10,12 @@ import { refuse } from '../../platform/errors';
 import { defineCardAction, type CardActionResult } from '../../platform/router/command';
 import { SELLERS } from '../../platform/roles';
 import type { Workflow } from '../../platform/workflow/workflow';
-import { setCredit } from './customers.commands';
+import { refuseCommandWord, setCredit } from './customers.commands';
 import { createCustomer, createdText, duplicatesOf, type NewCustomer } from './customers.create';
 import { creditCard, customerCard, stageForm } from './customers.cards';
 import type { Customer } from './customers.schema';
-import { accessTo, audienceOfCard, changeCustomer, CREDIT_EDITORS, formFieldsFor, loadCustomer, parseFieldValues, requireMover, stageName, stageOf, todayOf } from './customers.service';
-import { customerWorkflow, PIPELINE, type Stage } from './customers.workflow';
+import { accessTo, audienceOfCard, changeCustomer, CREDIT_EDITORS, formFieldsFor, loadCustomer, parseFieldValues, refuseManualArchive, requireMover, stageName, stageOf, todayOf } from './customers.service';
+import { BY_CONTRACT, customerWorkflow, PIPELINE, type Stage } from './customers.workflow';
 import { listRefreshedAction } from './duties';
 
 const ref = { id: z.number().int(), v: z.number().int() };
@@ -41,6 +41,7 @@ export const moveAction = defineCardAction({
     await mayMove(ctx, c);
     const ev = (customerWorkflow as Workflow).states[c.state]?.on?.[value.event];
     if (!ev) return refuse('INVALID_TRANSITION', `客户「${c.name}」现在在「${stageName(c.state)}」阶段，这个按钮已不适用。`);
+    if (BY_CONTRACT.has(value.event)) refuseManualArchive(c);
     const label = ev.label ?? value.event;
     if (formFieldsFor(stageOf(c), value.event).length) {
       await ctx.reply({ card: stageForm(c, { event: value.event, eventLabel: label, to: ev.to !== c.state ? ev.to : undefined }) });
@@ -74,6 +75,7 @@ export const submitAction = defineCardAction({
     const c = await loadCustomer(ctx.tx, value.id);
     if (c.version !== value.v) return { toast: { type: 'warning', text: '客户资料或阶段已被更新，这张表单已过期。请在客户卡片上重新打开表单。' } };
     await mayMove(ctx, c);
+    if (value.to === 'archived') refuseManualArchive(c);
     const values = parseFieldValues(form, todayOf(ctx));
     if (!value.to && Object.keys(values).length === 0) return { toast: { type: 'warning', text: '没有填写任何内容。' } };
     const moved = await changeCustomer(ctx, c, { values, to: value.to });
@@ -112,9 +114,14 @@ export const creditSetAction = defineCardAction({
 /** 仍然新建: the 查重 warning's way through (an exact duplicate is still refused). */
 export const createAnywayAction = defineCardAction({
   id: 'customer.create',
-  value: z.object({ name: z.string().min(1).max(60), grade: z.enum(['A', 'B', 'C']), important: z.boolean(), contact: z.string().max(40).optional(), phone: z.string().max(20).optional() }),
+  value: z.object({ by: z.string().min(1), name: z.string().min(1).max(60), grade: z.enum(['A', 'B', 'C']), important: z.boolean(), contact: z.string().max(40).optional(), phone: z.string().max(20).optional() }),
   roles: SELLERS,
-  async run(ctx, { value }) {
+  async run(ctx, { value: { by, ...value } }) {
+    if (by !== ctx.actor.openId) {
+      await ctx.audit({ action: 'customer.create', outcome: 'refused', detail: { reason: 'not_requester', name: value.name, requester: by } });
+      return { toast: { type: 'error', text: `只有发起新建的 ${await userName(ctx.tx, by)} 可以点「仍然新建」。你要新建，请自己发送 /客户 新建 ${value.name}。` } };
+    }
+    refuseCommandWord(value.name);
     await duplicatesOf(ctx, value.name);
     const c = await createCustomer(ctx, value satisfies NewCustomer);
     const text = createdText(c, ctx.actor.name ?? (await userName(ctx.tx, ctx.actor.openId)));

@@ -41,31 +41,32 @@ const STAGE_HINT: Record<Stage, string> = {
   solution: '填写方案摘要、报价和演示日期',
   demo: '演示后填写谈判日期',
   negotiation: '填写谈判结果、价格、付款条件',
-  contract: '起草合同并提交审批（/合同 提交 客户=… 金额=…），草案确认后点「合同草案已确认」',
+  contract: '起草合同并提交审批（/合同 提交 客户=… 金额=…）；审批通过后 /合同 签署 <编号>，客户随之建档',
   archived: '已签约建档：保持拜访与服务',
   lost: '如客户重新有意向，点「重新跟进」',
 };
 
 /**
- * Open orders and complaints, read with plain SQL so this module does not depend on theirs: a
- * table that does not exist (yet) simply yields no line.
+ * Open orders and complaints, read with plain SQL so this module does not depend on theirs (they
+ * import this one): a table that does not exist (yet) simply yields no line. A query that fails
+ * (their columns changed) is logged and leaves the line out rather than show a wrong number.
  */
 const ELSEWHERE: Array<{ table: string; label: string; closed: string[] }> = [
   { table: 'orders', label: '进行中订单', closed: ['archived', 'cancelled'] },
   { table: 'complaints', label: '未结投诉', closed: ['closed'] },
 ];
 
-export async function openCounts(tx: Tx, customerId: number): Promise<Array<{ label: string; n: number }>> {
+export async function openCounts(ctx: Pick<BotContext, 'tx' | 'services'>, customerId: number): Promise<Array<{ label: string; n: number }>> {
   const out: Array<{ label: string; n: number }> = [];
   for (const o of ELSEWHERE) {
-    const exists = await tx.get<{ name: string } | undefined>(sql`select name from sqlite_master where type = 'table' and name = ${o.table}`);
+    const exists = await ctx.tx.get<{ name: string } | undefined>(sql`select name from sqlite_master where type = 'table' and name = ${o.table}`);
     if (!exists) continue;
     try {
       const closed = sql.join(o.closed.map((s) => sql`${s}`), sql`, `);
-      const row = await tx.get<{ n: number }>(sql`select count(*) as n from ${sql.identifier(o.table)} where customer_id = ${customerId} and state not in (${closed})`);
+      const row = await ctx.tx.get<{ n: number }>(sql`select count(*) as n from ${sql.identifier(o.table)} where customer_id = ${customerId} and state not in (${closed})`);
       out.push({ label: o.label, n: Number(row?.n ?? 0) });
-    } catch {
-      // Their columns differ from what we expect: show nothing rather than a wrong number.
+    } catch (err) {
+      ctx.services.log.warn('customer card: open count failed', { table: o.table, customerId, err });
     }
   }
   return out;
@@ -125,7 +126,7 @@ export async function customerCard(ctx: BotContext, c: Customer, audience: Audie
   const [last] = await ctx.tx.select().from(visits).where(eq(visits.customerId, c.id)).orderBy(desc(visits.visitedAt)).limit(1);
   const [{ n: visitCount } = { n: 0 }] = await ctx.tx.select({ n: count() }).from(visits).where(eq(visits.customerId, c.id));
   const next = await nextDeadline(ctx.tx, c.id);
-  const counts = await openCounts(ctx.tx, c.id);
+  const counts = await openCounts(ctx, c.id);
 
   const lines = [
     `**阶段**：${stageName(stage)} · 已 ${daysIn(c, ctx.now)} 天（${formatLocal(c.stateEnteredAt, tz)} 进入）`,

@@ -1,5 +1,5 @@
-/** /客户 新建 · /客户 <名称> · /客户 列表 · /客户 阶段 · /客户 转交 · /客户 信用 (INTERFACE.md). */
-import { and, eq, inArray } from 'drizzle-orm';
+/** /客户 新建 · /客户 <名称> · /客户 列表 · /客户 阶段 · /客户 转交 · /客户 信用 · /客户 修改 (INTERFACE.md). */
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { userName } from '../../platform/actors';
 import { button } from '../../platform/cards';
@@ -16,12 +16,13 @@ import { deadlines } from '../../platform/sla/sla.schema';
 import { createCustomer, createdText, duplicatesOf, duplicateWarning } from './customers.create';
 import { creditCard, customerCard, listCard, listRows } from './customers.cards';
 import { requireCustomer } from './customers.lookup';
-import { customers, inquiries, type Customer } from './customers.schema';
-import { accessTo, audienceOf, changeCustomer, CREDIT_EDITORS, parseFieldValues, periodsOf, reassignDeadlines, requireMover, todayOf } from './customers.service';
+import { customers, inquiries, visitPlans, type Customer } from './customers.schema';
+import { accessTo, audienceOf, cancelImportantVisits, changeCustomer, CREDIT_EDITORS, ensureImportantVisit, parseFieldValues, periodsOf, PLAN_SUBJECT, reassignDeadlines, refuseManualArchive, requireMover, SUBJECT, todayOf } from './customers.service';
 import { FIELDS, FIELD_KEYS, parseStage, STAGE_WORDS, type Stage } from './customers.workflow';
 
 const GRADES = { A: 'A', B: 'B', C: 'C' } as const;
 const SEE_ALL_LISTS: readonly Role[] = ['supervisor', 'gm', 'finance'];
+const PHONE = z.string().trim().regex(/^[\d+\-\s()]{5,20}$/, '电话 格式不对（只写数字、+、-）');
 
 const stageArg = (label: string) =>
   z.string({ error: `缺少${label}` }).transform((v, ctx) => {
@@ -51,9 +52,10 @@ export const newCustomerCommand = defineCommand({
       important: arg.flag(),
       force: arg.flag(),
       contact: arg.text('联系人', 40).optional(),
-      phone: z.string().trim().regex(/^[\d+\-\s()]{5,20}$/, '电话 格式不对（只写数字、+、-）').optional(),
+      phone: PHONE.optional(),
     }),
   async run(ctx, a) {
+    refuseCommandWord(a.name);
     const input = { name: a.name, grade: a.grade ?? 'C', important: a.important, contact: a.contact, phone: a.phone };
     const similar = await duplicatesOf(ctx, a.name);
     if (similar.length && !a.force) {
@@ -114,6 +116,7 @@ export const stageCommand = defineCommand({
   async run(ctx, a) {
     const c = await requireCustomer(ctx.tx, a.name);
     requireMover(ctx, c, await userName(ctx.tx, c.ownerOpenId));
+    if (a.stage === 'archived' && c.state !== 'archived') refuseManualArchive(c);
     const values = parseFieldValues(a as Record<string, unknown>, todayOf(ctx));
     // Naming the current stage with fields saves them (e.g. a new demo date moves its prep clock).
     const stay = a.stage === c.state && Object.keys(values).length > 0;
@@ -141,15 +144,76 @@ export const transferCommand = defineCommand({
     if (c.ownerOpenId === to) refuse('SAME_OWNER', `客户「${c.name}」已经由 ${toName} 负责。`);
     const from = c.ownerOpenId;
     await ctx.tx.update(customers).set({ ownerOpenId: to, updatedAt: ctx.now, version: c.version + 1 }).where(eq(customers.id, c.id));
-    const moved = await reassignDeadlines(ctx.tx, 'customer', c.id, from, to);
+    const moved = await reassignDeadlines(ctx.tx, SUBJECT, c.id, from, to);
     const open = await ctx.tx.update(inquiries).set({ ownerOpenId: to, updatedAt: ctx.now }).where(and(eq(inquiries.customerId, c.id), eq(inquiries.ownerOpenId, from), eq(inquiries.state, 'received'))).returning({ id: inquiries.id });
     for (const q of open) await reassignDeadlines(ctx.tx, 'inquiry', q.id, from, to);
-    await ctx.audit({ action: 'customer.transfer', subjectType: 'customer', subjectId: c.id, detail: { from, to, deadlines: moved, inquiries: open.length } });
+    // The old owner's open visit plans: the new owner is the one who will visit (and may log it).
+    const plans = await ctx.tx
+      .update(visitPlans)
+      .set({ ownerOpenId: to, updatedAt: ctx.now, version: sql`${visitPlans.version} + 1` })
+      .where(and(eq(visitPlans.customerId, c.id), eq(visitPlans.ownerOpenId, from), eq(visitPlans.status, 'planned')))
+      .returning({ id: visitPlans.id });
+    for (const p of plans) await reassignDeadlines(ctx.tx, PLAN_SUBJECT, p.id, from, to);
+    // Other modules move their own records of this customer (open orders, complaints …).
+    const elsewhere: string[] = [];
+    for (const hook of ctx.services.registry?.customerTransferred ?? []) {
+      const what = await hook(ctx, { customerId: c.id, customerName: c.name, from, to });
+      if (what) elsewhere.push(what);
+    }
+    const what = [`${moved} 项客户待办`, ...(open.length ? [`${open.length} 条未答复咨询`] : []), ...(plans.length ? [`${plans.length} 个拜访计划`] : []), ...elsewhere].join('、');
+    await ctx.audit({ action: 'customer.transfer', subjectType: SUBJECT, subjectId: c.id, detail: { from, to, deadlines: moved, inquiries: open.length, plans: plans.map((p) => p.id), elsewhere } });
     const fromName = await userName(ctx.tx, from);
     const boss = ctx.actor.name ?? '主管';
-    await ctx.send({ kind: 'send', to: { openId: to }, content: { text: `${boss} 把客户「${c.name}」转交给你负责（原负责人 ${fromName}）。发送 /客户 ${c.name} 查看；${moved + open.length} 项待办已转到你名下。` } });
-    await ctx.send({ kind: 'send', to: { openId: from }, content: { text: `${boss} 已把客户「${c.name}」转交给 ${toName}，相关待办随之转交。` } });
-    return { text: `已把客户「${c.name}」从 ${fromName} 转交给 ${toName}（${moved} 项客户待办、${open.length} 条未答复咨询随之转交）。` };
+    await ctx.send({ kind: 'send', to: { openId: to }, content: { text: `${boss} 把客户「${c.name}」转交给你负责（原负责人 ${fromName}）。发送 /客户 ${c.name} 查看；${what}已转到你名下。` } });
+    await ctx.send({ kind: 'send', to: { openId: from }, content: { text: `${boss} 已把客户「${c.name}」转交给 ${toName}，${what}随之转交。` } });
+    return { text: `已把客户「${c.name}」从 ${fromName} 转交给 ${toName}（${what}随之转交）。` };
+  },
+});
+
+export const editCommand = defineCommand({
+  path: ['客户', '修改'],
+  aliases: [['customer', 'edit']],
+  summary: '负责人或主管：修改等级、重点客户、联系人、电话',
+  summaryEn: 'owner or supervisor: change grade, important flag, contact, phone',
+  usage: '/客户 修改 <名称> [等级=A|B|C] [重点=是|否] [联系人=…] [电话=…]',
+  examples: ['/客户 修改 华星科技 等级=A 重点=是', '/客户 修改 华星科技 联系人=李经理 电话=13900000000'],
+  positional: ['name...'],
+  keys: { grade: ['等级', 'grade'], important: ['重点', 'important'], contact: ['联系人', 'contact'], phone: ['电话', 'phone'] },
+  args: () =>
+    z.object({
+      name: arg.text('客户名称', 60),
+      grade: arg.choice('等级', GRADES).optional(),
+      important: arg.bool('重点').optional(),
+      contact: arg.text('联系人', 40).optional(),
+      phone: PHONE.optional(),
+    }),
+  async run(ctx, a) {
+    const c = await requireCustomer(ctx.tx, a.name);
+    requireMover(ctx, c, await userName(ctx.tx, c.ownerOpenId));
+    const want: Partial<Pick<Customer, 'grade' | 'important' | 'contactName' | 'phone'>> = {
+      ...(a.grade !== undefined ? { grade: a.grade } : {}),
+      ...(a.important !== undefined ? { important: a.important } : {}),
+      ...(a.contact !== undefined ? { contactName: a.contact } : {}),
+      ...(a.phone !== undefined ? { phone: a.phone } : {}),
+    };
+    if (Object.keys(want).length === 0) refuse('BAD_INPUT', `没有要修改的内容。可改：等级=A|B|C 重点=是|否 联系人=… 电话=…\n例如 /客户 修改 ${c.name} 等级=A`);
+    const changed = (Object.keys(want) as Array<keyof typeof want>).filter((k) => want[k] !== c[k]);
+    if (changed.length === 0) return { text: `客户「${c.name}」没有变化（已是这些资料）。` };
+    const [after] = await ctx.tx
+      .update(customers)
+      .set({ ...want, updatedAt: ctx.now, version: sql`${customers.version} + 1` })
+      .where(and(eq(customers.id, c.id), eq(customers.version, c.version)))
+      .returning();
+    if (!after) return refuse('STALE', '该客户刚被他人更新，请重试。');
+    await ctx.audit({ action: 'customer.edit', subjectType: SUBJECT, subjectId: c.id, detail: Object.fromEntries(changed.map((k) => [k, [c[k], after[k]]])) });
+    const LABEL = { grade: '等级', important: '重点客户', contactName: '联系人', phone: '电话' } as const;
+    const shown = (k: keyof typeof LABEL, v: unknown) => (k === 'important' ? (v ? '是' : '否') : k === 'grade' ? `${v} 级` : (v ?? '—'));
+    const lines = changed.map((k) => `${LABEL[k]}：${shown(k, c[k])} → ${shown(k, after[k])}`);
+    if (changed.includes('important')) {
+      if (after.important) lines.push((await ensureImportantVisit(ctx, after)) ? '重点客户每个自然月至少拜访一次，本月拜访已记入待办。' : '重点客户每个自然月至少拜访一次。');
+      else if (await cancelImportantVisits(ctx, c.id)) lines.push('不再是重点客户：本月的重点客户拜访待办已取消。');
+    }
+    return { text: [`已修改客户「${c.name}」：`, ...lines].join('\n') };
   },
 });
 
@@ -213,4 +277,18 @@ export const showCustomerCommand = defineCommand({
   },
 });
 
-export const customerCommands = [newCustomerCommand, listCustomersCommand, stageCommand, transferCommand, creditCommand, showCustomerCommand];
+export const customerCommands = [newCustomerCommand, listCustomersCommand, stageCommand, transferCommand, creditCommand, editCommand, showCustomerCommand];
+
+/** The words after /客户 (or /customer) that open a subcommand: 新建, 列表 … new, list … */
+export const COMMAND_WORDS: ReadonlySet<string> = new Set(
+  customerCommands
+    .flatMap((c) => [c.path, ...(c.aliases ?? [])])
+    .filter((p) => p.length === 2)
+    .map((p) => p[1]!.toLowerCase()),
+);
+
+/** A customer named 列表 (or 列表 科技) could never be shown: /客户 列表 is the list. */
+export function refuseCommandWord(name: string): void {
+  const first = name.trim().split(/\s+/)[0]!;
+  if (COMMAND_WORDS.has(first.toLowerCase())) refuse('BAD_INPUT', `客户名称不能以命令词「${first}」开头（/客户 ${first} 是另一个命令），请写客户的全称。`);
+}

@@ -69,7 +69,8 @@ export async function duplicateWarning(ctx: BotContext, input: NewCustomer, simi
     `如是同一客户，请用已有名称（/客户 ${similar[0]!.name}）。`,
     `如确认是不同的客户，点「仍然新建」，或发送 /客户 新建 ${input.name} 强制`,
   ].join('\n');
-  const value = { action: 'customer.create', name: input.name, grade: input.grade, important: input.important, ...(input.contact ? { contact: input.contact } : {}), ...(input.phone ? { phone: input.phone } : {}) };
+  // Bound to the requester: in a group, someone else's click must not create it as theirs.
+  const value = { action: 'customer.create', by: ctx.actor.openId, name: input.name, grade: input.grade, important: input.important, ...(input.contact ? { contact: input.contact } : {}), ...(input.phone ? { phone: input.phone } : {}) };
   return simpleCard('疑似重复客户 · 查重', 'orange', body, [button('仍然新建', value, 'primary', { title: '仍然新建？', text: `将新建「${input.name}」，与「${similar[0]!.name}」并存。` })]);
 }
 

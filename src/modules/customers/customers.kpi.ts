@@ -2,9 +2,11 @@
  * What the KPI module reads from customers (SPEC §4, §5): new customers per owner, visits, visit
  * plans executed, inquiry response times. Periods are half-open [from, to) instants.
  */
-import { and, count, countDistinct, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, count, countDistinct, eq, gte, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/client';
+import { deadlines } from '../../platform/sla/sla.schema';
 import { dayKey } from '../../platform/time';
+import { PLAN_SUBJECT } from './customers.service';
 import { customers, inquiries, visitPlans, visits } from './customers.schema';
 
 export interface Period {
@@ -34,19 +36,31 @@ export async function visitsPerOwner(tx: Tx, p: Period): Promise<Array<{ ownerOp
 }
 
 /**
- * 拜访计划执行率: plans whose day falls in the period; executed = visited on or before the
- * planned day. Plans whose day is still ahead (after `asOf`) are left out.
+ * 拜访计划执行率: plans whose day falls in the period; executed = visited by the day the plan was
+ * due — the planned day, or the next working day when it was planned for a weekend or holiday
+ * (the plan's clock: "visit record same day" counts working days). The same rule the plan's
+ * reminder told the salesperson. Plans whose day is still ahead (after `asOf`) are left out, and
+ * so are plans cancelled because the customer was lost.
  */
 export async function visitPlanExecution(tx: Tx, p: Period, tz: string, asOf: Date = p.to): Promise<Array<{ ownerOpenId: string; planned: number; executed: number; rate: number | null }>> {
   const from = dayKey(p.from, tz);
   const to = dayKey(new Date(Math.min(p.to.getTime() - 1, asOf.getTime())), tz);
-  const executed = sql<number>`sum(case when ${visitPlans.status} = 'done' and ${visitPlans.executedOn} <= ${visitPlans.plannedOn} then 1 else 0 end)`;
   const rows = await tx
-    .select({ ownerOpenId: visitPlans.ownerOpenId, planned: count(), executed })
+    .select({ id: visitPlans.id, ownerOpenId: visitPlans.ownerOpenId, status: visitPlans.status, plannedOn: visitPlans.plannedOn, executedOn: visitPlans.executedOn, dueAt: deadlines.targetAt })
     .from(visitPlans)
-    .where(and(gte(visitPlans.plannedOn, from), lte(visitPlans.plannedOn, to)))
-    .groupBy(visitPlans.ownerOpenId);
-  return rows.map((r) => ({ ownerOpenId: r.ownerOpenId, planned: Number(r.planned), executed: Number(r.executed ?? 0), rate: r.planned ? Number(r.executed ?? 0) / Number(r.planned) : null }));
+    .leftJoin(deadlines, and(eq(deadlines.subjectType, PLAN_SUBJECT), eq(deadlines.subjectId, sql`cast(${visitPlans.id} as text)`), ne(deadlines.status, 'cancelled')))
+    .where(and(gte(visitPlans.plannedOn, from), lte(visitPlans.plannedOn, to), ne(visitPlans.status, 'cancelled')));
+  const plans = new Map<number, (typeof rows)[number]>();
+  for (const r of rows) if (!plans.has(r.id) || r.dueAt) plans.set(r.id, r);
+  const per = new Map<string, { planned: number; executed: number }>();
+  for (const plan of plans.values()) {
+    const dueDay = plan.dueAt ? dayKey(plan.dueAt, tz) : plan.plannedOn;
+    const n = per.get(plan.ownerOpenId) ?? { planned: 0, executed: 0 };
+    n.planned++;
+    if (plan.status === 'done' && plan.executedOn && plan.executedOn <= dueDay) n.executed++;
+    per.set(plan.ownerOpenId, n);
+  }
+  return [...per].map(([ownerOpenId, n]) => ({ ownerOpenId, ...n, rate: n.planned ? n.executed / n.planned : null }));
 }
 
 /** 咨询响应: every inquiry received in the period; responseMs is null while unanswered. */

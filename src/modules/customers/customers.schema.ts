@@ -81,7 +81,8 @@ export const visitPlans = sqliteTable(
     /** 'YYYY-MM-DD' in the business time zone. */
     plannedOn: text('planned_on').notNull(),
     note: text('note'),
-    status: text('status', { enum: ['planned', 'done'] }).notNull().default('planned'),
+    /** cancelled: the customer was lost (restored to planned on re-open while the day is ahead). */
+    status: text('status', { enum: ['planned', 'done', 'cancelled'] }).notNull().default('planned'),
     visitId: integer('visit_id'),
     /** The day of the visit that carried the plan out ('YYYY-MM-DD'); on time when ≤ planned_on. */
     executedOn: text('executed_on'),

@@ -2,23 +2,25 @@
  * Moving a customer through the pipeline (one code path for commands, card buttons and forms),
  * saving its stage data, and deciding what a viewer may see (SPEC §1 信息保密).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, like, ne, sql } from 'drizzle-orm';
 import type { Actor, BotContext } from '../../platform/context';
 import type { Tx } from '../../platform/db/client';
 import { chats, outboxMessages } from '../../platform/db/core.schema';
 import { refuse } from '../../platform/errors';
 import type { Role } from '../../platform/roles';
 import { addDuration, type CalendarConfig } from '../../platform/sla/calendar';
-import { LIVE, openDeadline } from '../../platform/sla/deadlines';
+import { cancelDeadlines, LIVE, openDeadline } from '../../platform/sla/deadlines';
 import { deadlines } from '../../platform/sla/sla.schema';
 import { applyTransition } from '../../platform/workflow/apply';
 import { stateLabel, type Workflow } from '../../platform/workflow/workflow';
 import { parseDate } from '../../platform/router/parse';
 import { addDays, dayKey, monthKey, startOfDay, zonedParts } from '../../platform/time';
-import { customers, type Customer } from './customers.schema';
+import { customers, visitPlans, type Customer, type VisitPlan } from './customers.schema';
 import { customerWorkflow, FIELDS, FIELD_KEYS, FIRST_VISIT, ON_SAVE, PIPELINE, RECURRING, STAGE_FORM, type FieldKey, type Stage } from './customers.workflow';
 
 export const SUBJECT = 'customer';
+/** Deadlines of a visit plan (拜访计划) hang on this subject type, by plan id. */
+export const PLAN_SUBJECT = 'visit_plan';
 
 // ---------------------------------------------------------------------------------------------
 // Who sees what (SPEC §1)
@@ -123,7 +125,58 @@ export async function fire(ctx: BotContext, c: Customer, event: string): Promise
     Object.assign(set, { firstVisitAt: null, stageData: rest });
   }
   if (Object.keys(set).length) await ctx.tx.update(customers).set(set).where(eq(customers.id, c.id));
-  return loadCustomer(ctx.tx, c.id);
+  const after = await loadCustomer(ctx.tx, c.id);
+  if (r.to === 'lost' && r.from !== 'lost') await stopWorkOfLost(ctx, after);
+  if (r.from === 'lost' && r.to !== 'lost') await restoreWorkOfReopened(ctx, after);
+  return after;
+}
+
+/**
+ * A lost customer owes nothing: this month's important-customer visit and its open visit plans
+ * are cancelled (not breached, not escalated, not counted against "visit plan executed").
+ * An archived (signed) customer keeps them: visits and service go on after the contract.
+ */
+async function stopWorkOfLost(ctx: BotContext, c: Customer): Promise<void> {
+  const visitsDue = await cancelImportantVisits(ctx, c.id);
+  const plans = await ctx.tx
+    .update(visitPlans)
+    .set({ status: 'cancelled', updatedAt: ctx.now, version: sql`${visitPlans.version} + 1` })
+    .where(and(eq(visitPlans.customerId, c.id), eq(visitPlans.status, 'planned')))
+    .returning({ id: visitPlans.id });
+  for (const p of plans) await cancelDeadlines(ctx.tx, { subjectType: PLAN_SUBJECT, subjectId: p.id }, { now: ctx.now });
+  if (visitsDue || plans.length) await ctx.audit({ action: 'customer.lost_work_cancelled', subjectType: SUBJECT, subjectId: c.id, detail: { importantVisits: visitsDue, plans: plans.map((p) => p.id) } });
+}
+
+/** Re-opened: the month's important-customer visit again, and the cancelled plans whose day is still ahead. */
+async function restoreWorkOfReopened(ctx: BotContext, c: Customer): Promise<void> {
+  await ensureImportantVisit(ctx, c);
+  const plans = await ctx.tx
+    .update(visitPlans)
+    .set({ status: 'planned', updatedAt: ctx.now, version: sql`${visitPlans.version} + 1` })
+    .where(and(eq(visitPlans.customerId, c.id), eq(visitPlans.status, 'cancelled'), gte(visitPlans.plannedOn, todayOf(ctx))))
+    .returning();
+  for (const p of plans) await openPlanClock(ctx, p, c.name);
+  if (plans.length) await ctx.audit({ action: 'customer.reopen_plans_restored', subjectType: SUBJECT, subjectId: c.id, detail: { plans: plans.map((p) => p.id) } });
+}
+
+/** A planned visit is due (visited and recorded) by the end of the planned working day. */
+export function openPlanClock(ctx: Pick<BotContext, 'tx' | 'services' | 'now'>, plan: VisitPlan, customerName: string) {
+  return openDeadline(ctx.tx, ctx.services.calendar, {
+    subjectType: PLAN_SUBJECT,
+    subjectId: plan.id,
+    rule: { ...RECURRING.visit_record, label: `拜访${customerName}并记录` },
+    ownerOpenId: plan.ownerOpenId,
+    anchorAt: startOfDay(plan.plannedOn, ctx.services.config.BUSINESS_TZ),
+    now: ctx.now,
+  });
+}
+
+/**
+ * 客户建档 follows the signed contract: /合同 签署 moves the customer and opens the archive and
+ * CRM-entry clocks. Done here by hand, a customer would be filed with no contract and no clocks.
+ */
+export function refuseManualArchive(c: Pick<Customer, 'name'>): never {
+  return refuse('INVALID_TRANSITION', `客户「${c.name}」随合同签署建档：合同审批通过后发送 /合同 签署 <合同编号>，客户即进入「客户建档」，归档和录入 CRM 的期限随之开启。`);
 }
 
 /** The events that walk the pipeline from one stage to another (forward only; lost and back). */
@@ -176,6 +229,7 @@ async function saveFields(ctx: BotContext, c: Customer, values: FieldValues): Pr
 export async function changeCustomer(ctx: BotContext, c0: Customer, input: { values?: FieldValues; to?: Stage; event?: string }): Promise<Customer> {
   const values = input.values ?? {};
   const before = c0.stageData;
+  checkStageDates(c0, values, todayOf(ctx));
   let c = await saveFields(ctx, c0, values);
   const startStage = stageOf(c);
   const events = input.to ? pathTo(c, input.to) : input.event ? [input.event] : [];
@@ -188,6 +242,23 @@ export async function changeCustomer(ctx: BotContext, c0: Customer, input: { val
     if (s.kind === 'meets' ? givenNow || justEntered : givenNow && !justEntered) c = await fire(ctx, c, s.event);
   }
   return c;
+}
+
+/**
+ * A demo or negotiation date given now may not be past (its preparation clock would open long
+ * overdue), and the negotiation may not come before the demo. Dates already saved are not
+ * checked again (a form sends them back unchanged after the day has passed).
+ */
+export function checkStageDates(c: Pick<Customer, 'stageData'>, values: FieldValues, today: string): void {
+  const changed = (k: FieldKey) => !!values[k] && values[k] !== c.stageData[k];
+  for (const k of FIELD_KEYS) {
+    if (FIELDS[k].kind === 'date' && changed(k) && values[k]! < today) refuse('BAD_INPUT', `${FIELDS[k].label} ${values[k]} 已经过去了（今天是 ${today}），请填写今天或以后的日期。`);
+  }
+  const demo = values.demo_at ?? c.stageData.demo_at;
+  const negotiation = values.negotiation_at ?? c.stageData.negotiation_at;
+  if ((changed('demo_at') || changed('negotiation_at')) && demo && negotiation && negotiation < demo) {
+    refuse('BAD_INPUT', `${FIELDS.negotiation_at.label} ${negotiation} 早于${FIELDS.demo_at.label} ${demo}：商务谈判应在方案演示之后。`);
+  }
 }
 
 /**
@@ -225,7 +296,7 @@ export function formFieldsFor(stage: Stage, event?: string): FieldKey[] {
 // ---------------------------------------------------------------------------------------------
 // Recurring clocks
 
-/** Opens a clock once per (subject, step): a second call, or a job run twice, finds it there. */
+/** Opens a clock once per (subject, step): a second call, or a job run twice, finds it there (a cancelled one may open again). */
 export async function openOnce(
   ctx: Pick<BotContext, 'tx' | 'services' | 'now'>,
   input: { subjectType: string; subjectId: string | number; rule: (typeof RECURRING)[keyof typeof RECURRING]; step: string; label: string; ownerOpenId: string; anchors: Record<string, Date> },
@@ -233,7 +304,7 @@ export async function openOnce(
   const [exists] = await ctx.tx
     .select({ id: deadlines.id })
     .from(deadlines)
-    .where(and(eq(deadlines.subjectType, input.subjectType), eq(deadlines.subjectId, String(input.subjectId)), eq(deadlines.step, input.step)))
+    .where(and(eq(deadlines.subjectType, input.subjectType), eq(deadlines.subjectId, String(input.subjectId)), eq(deadlines.step, input.step), ne(deadlines.status, 'cancelled')))
     .limit(1);
   if (exists) return false;
   const rule = { ...input.rule, step: input.step, label: input.label };
@@ -285,6 +356,16 @@ export async function ensureImportantVisit(ctx: Pick<BotContext, 'tx' | 'service
     ownerOpenId: c.ownerOpenId,
     anchors: { month_end: per.monthEnd },
   });
+}
+
+/** Stops the customer's live important-customer visits (lost, or no longer 重点); returns how many. */
+export async function cancelImportantVisits(ctx: Pick<BotContext, 'tx' | 'now'>, customerId: number): Promise<number> {
+  const rows = await ctx.tx
+    .update(deadlines)
+    .set({ status: 'cancelled', closedAt: ctx.now, nextActionAt: null, version: sql`${deadlines.version} + 1` })
+    .where(and(eq(deadlines.subjectType, SUBJECT), eq(deadlines.subjectId, String(customerId)), like(deadlines.step, `${RECURRING.important_visit.step}:%`), inArray(deadlines.status, LIVE)))
+    .returning({ id: deadlines.id });
+  return rows.length;
 }
 
 /** Live clocks of a record still owed by its previous owner move to the new one (客户转交). */

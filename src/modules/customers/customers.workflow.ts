@@ -128,6 +128,12 @@ export const RECURRING = {
 
 const movers: readonly Party[] = ['owner', 'supervisor'];
 
+/**
+ * Fired only by the contracts module (/合同 签署 files the customer and opens the archive and
+ * CRM-entry clocks); a person moving the customer to 客户建档 by hand is refused.
+ */
+export const BY_CONTRACT: ReadonlySet<string> = new Set(['SIGN']);
+
 const lose = {
   LOSE: { to: 'lost', roles: movers, requires: ['lost_reason'], label: '客户拒绝', cancels: true },
 } as const;
@@ -198,4 +204,4 @@ export const customerWorkflow = defineWorkflow({
 });
 
 /** Events fired by other commands, not offered as buttons (the first visit comes from /拜访). */
-export const NOT_A_BUTTON = new Set(['FIRST_VISIT']);
+export const NOT_A_BUTTON = new Set(['FIRST_VISIT', ...BY_CONTRACT]);

@@ -64,5 +64,7 @@ export { customerWorkflow, PIPELINE, RULES as CUSTOMER_RULES, RECURRING as CUSTO
 export { inquiryWorkflow, INQUIRY_RULES } from './inquiries.workflow';
 /** Contracts: move a customer (e.g. to `archived` when its contract is signed), in your transaction. */
 export { changeCustomer as moveCustomer, accessTo as customerAccess, type Access as CustomerAccess } from './customers.service';
+/** onCustomerTransferred hooks: move a record's live clocks owned by the previous owner to the new one. */
+export { reassignDeadlines } from './customers.service';
 /** KPI (SPEC §4–5): new customers, visits, visit plans executed, inquiry response times. */
 export { newCustomersPerOwner, visitsPerOwner, visitPlanExecution, inquiryResponseTimes, pipelineByOwner, type Period as CustomerPeriod } from './customers.kpi';

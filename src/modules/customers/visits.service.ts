@@ -6,13 +6,12 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { BotContext } from '../../platform/context';
 import { refuse } from '../../platform/errors';
-import { meetDeadlines, openDeadline } from '../../platform/sla/deadlines';
-import { atMinutes, dayKey, monthKey, startOfDay } from '../../platform/time';
+import { meetDeadlines } from '../../platform/sla/deadlines';
+import { atMinutes, dayKey, monthKey } from '../../platform/time';
 import { customers, visitPlans, visits, type Customer, type Visit, type VisitPlan } from './customers.schema';
-import { fire, importantVisitStep, SUBJECT } from './customers.service';
-import { RECURRING } from './customers.workflow';
+import { fire, importantVisitStep, openPlanClock, PLAN_SUBJECT, SUBJECT } from './customers.service';
 
-export const PLAN_SUBJECT = 'visit_plan';
+export { PLAN_SUBJECT };
 
 export interface VisitInput {
   content: string;
@@ -96,19 +95,11 @@ async function carryOutPlan(ctx: BotContext, customerId: number, visit: Visit, d
 
 /** A planned visit: due (visited and recorded) by the end of the planned working day. */
 export async function planVisit(ctx: BotContext, c: Customer, day: string, note?: string): Promise<{ plan: VisitPlan; dueAt: Date }> {
-  const tz = ctx.services.config.BUSINESS_TZ;
   const [plan] = await ctx.tx
     .insert(visitPlans)
     .values({ customerId: c.id, ownerOpenId: ctx.actor.openId, plannedOn: day, note: note ?? null, createdAt: ctx.now, updatedAt: ctx.now })
     .returning();
-  const d = await openDeadline(ctx.tx, ctx.services.calendar, {
-    subjectType: PLAN_SUBJECT,
-    subjectId: plan!.id,
-    rule: { ...RECURRING.visit_record, label: `拜访${c.name}并记录` },
-    ownerOpenId: ctx.actor.openId,
-    anchorAt: startOfDay(day, tz),
-    now: ctx.now,
-  });
+  const d = await openPlanClock(ctx, plan!, c.name);
   await ctx.audit({ action: 'visit_plan.create', subjectType: PLAN_SUBJECT, subjectId: plan!.id, toState: 'planned', detail: { customer: c.id, day } });
   return { plan: plan!, dueAt: d.targetAt! };
 }
