@@ -82,7 +82,7 @@ async function start(modules = defaultModules) {
   return api;
 }
 
-const textOf = (m: SimMessage | undefined) => String((m?.content as { text?: string } | undefined)?.text ?? '');
+const textOf = (m: SimMessage | undefined) => (m?.msgType === 'interactive' ? JSON.stringify(m.content) : String((m?.content as { text?: string } | undefined)?.text ?? ''));
 
 /** Reads Server-Sent Events from /local/stream. */
 async function openStream(url: string) {

@@ -102,8 +102,11 @@ describe('refused requests change nothing', () => {
 });
 
 describe('messages and commands', () => {
-  it('answers /帮助 in p2p with every registered command', async () => {
-    const reply = await h.ask(PEOPLE.li, '/帮助');
+  it('answers /帮助 in p2p with every registered command, as a card so its markdown renders', async () => {
+    const { messageId } = await h.say(PEOPLE.li, '/帮助');
+    const [card] = h.repliesTo(messageId);
+    expect(card!.msg_type).toBe('interactive');
+    const reply = h.textOf(card);
     for (const def of h.server.runtime.bot.commands.defs) expect(reply).toContain(def.usage);
   });
 

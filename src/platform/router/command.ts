@@ -34,6 +34,8 @@ export interface CommandDef<A = unknown> {
   args?: (c: ArgsContext) => z.ZodType<A>;
   /** Who may run it; omitted = anyone with a role. 'admin' = ADMIN_OPEN_IDS. */
   roles?: ReadonlyArray<Role | 'admin'>;
+  /** Anyone may run it, even before a role is bound (/帮助, /我): the way to find out what to ask for. */
+  everyone?: boolean;
   /** Some commands only make sense in a group (binding the team chat). */
   chat?: 'group' | 'p2p';
   run(ctx: BotContext, args: A): Promise<Content | void>;

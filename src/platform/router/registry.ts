@@ -1,4 +1,4 @@
-import { permittedLabel, type Role } from '../roles';
+import type { Role } from '../roles';
 import type { CardActionDef, CommandDef, RawArgs } from './command';
 import { closest, splitArgs, tokenize } from './parse';
 
@@ -12,9 +12,23 @@ export type ParseOutcome =
   | { ok: true; invocation: Invocation }
   | { ok: false; kind: 'not_command' }
   | { ok: false; kind: 'unknown'; word: string; suggestion?: string }
+  /** The words name a group of commands (`/系统`) but none of its sub-commands. */
+  | { ok: false; kind: 'unknown_sub'; group: string; word?: string; suggestion?: string; subcommands: CommandDef[] }
   | { ok: false; kind: 'bad_args'; def: CommandDef; message: string };
 
 const MENTION = /^@(ou_[\w-]+)$/;
+
+/** Who may run a command: its roles ('admin' = ADMIN_OPEN_IDS); with none listed, anyone who has a role. */
+export function mayRun(def: Pick<CommandDef, 'roles' | 'everyone'>, actor: { role: Role | null; isAdmin: boolean }): boolean {
+  if (def.everyone) return true;
+  return def.roles ? def.roles.some((r) => (r === 'admin' ? actor.isAdmin : r === actor.role)) : actor.role !== null || actor.isAdmin;
+}
+
+const spellingsOf = (def: CommandDef): Array<{ path: string[]; locale: 'zh' | 'en' }> => [
+  { path: def.path, locale: 'zh' },
+  ...(def.aliases ?? []).map((path) => ({ path, locale: 'en' as const })),
+];
+const startsWith = (path: string[], words: string[]) => words.length <= path.length && words.every((w, i) => path[i]!.toLowerCase() === w.toLowerCase());
 
 /** All commands, indexed by every spelling of their path. Conflicts fail at start-up. */
 export class CommandRegistry {
@@ -51,43 +65,35 @@ export class CommandRegistry {
         return { ok: true, invocation: { def: hit.def, locale: hit.locale, raw: mapped } };
       }
     }
+    // `/系统 <unknown>`: the words are a group of commands, not a command — list that group.
+    for (let depth = Math.min(this.maxDepth - 1, words.length); depth >= 1; depth--) {
+      const group = words.slice(0, depth);
+      const under = this.under(group);
+      if (under.length === 0) continue;
+      const word = words[depth];
+      const next = [...new Set(under.flatMap((d) => spellingsOf(d).filter((s) => startsWith(s.path, group) && s.path.length > depth).map((s) => s.path[depth]!)))];
+      return { ok: false, kind: 'unknown_sub', group: group.join(' '), word, suggestion: word ? closest(word, next) : undefined, subcommands: under };
+    }
     const roots = [...new Set([...this.byPath.keys()].map((k) => k.split(' ')[0]!))];
     return { ok: false, kind: 'unknown', word: words[0]!, suggestion: closest(words[0]!, roots) };
   }
 
-  /** /帮助: every command, grouped by its first word. */
-  help(role: Role | null, isAdmin: boolean): string {
-    const lines = ['**业务部助手 · 命令**（在群里请先 @我；发送 /帮助 <命令> 看用法和示例）', ''];
-    let group = '';
-    for (const def of this.defs) {
-      if (def.path[0] !== group) {
-        group = def.path[0]!;
-      }
-      const allowed = !def.roles || def.roles.some((r) => (r === 'admin' ? isAdmin : r === role));
-      lines.push(`${allowed ? '•' : '◦'} \`${def.usage}\` — ${def.summary}${def.aliases?.[0] ? `（/${def.aliases[0].join(' ')}）` : ''}`);
-    }
-    lines.push('', '◦ 表示需要其他角色。Help in English: /help <command>.');
-    return lines.join('\n');
+  /** Commands whose path (in any spelling) starts with these words, in registry order. */
+  under(words: string[]): CommandDef[] {
+    return this.defs.filter((d) => spellingsOf(d).some((s) => startsWith(s.path, words)));
   }
 
-  /** /帮助 <命令>: usage, roles and examples of every command under that word. */
-  helpFor(word: string): string | undefined {
-    const w = word.replace(/^\//, '').toLowerCase();
-    const defs = this.defs.filter((d) => d.path[0]!.toLowerCase() === w || d.aliases?.some((a) => a[0]!.toLowerCase() === w));
-    if (defs.length === 0) return undefined;
-    return defs
-      .map((d) =>
-        [
-          `**${d.usage}**`,
-          `${d.summary} · ${d.summaryEn}`,
-          d.aliases?.length ? `English: ${d.aliases.map((a) => '/' + a.join(' ')).join(', ')}` : '',
-          d.roles ? `权限：${permittedLabel(d.roles)}` : '',
-          ...(d.examples ?? []).map((e) => `例：\`${e}\``),
-        ]
-          .filter(Boolean)
-          .join('\n'),
-      )
-      .join('\n\n');
+  /**
+   * What `/帮助 <topic>` is about: the commands under the longest prefix of the topic's words that
+   * names any (`订单 新建` → that one; `订单` → all of 订单; `/order new` works too). Empty if none.
+   */
+  topic(text: string): { words: string[]; defs: CommandDef[] } {
+    const words = tokenize(text.replace(/^\s*[/／]/, ''));
+    for (let depth = words.length; depth >= 1; depth--) {
+      const defs = this.under(words.slice(0, depth));
+      if (defs.length) return { words: words.slice(0, depth), defs };
+    }
+    return { words, defs: [] };
   }
 
   usageOf(def: CommandDef): string {

@@ -17,6 +17,7 @@ import { writeTransaction } from '../../../src/platform/db/write-lock';
 import type { EnvelopeV2 } from '../../../src/platform/feishu/envelope';
 import { normalizeEvent, type Inbound } from '../../../src/platform/feishu/inbound';
 import { createLogger } from '../../../src/platform/logger';
+import type { CardActionResult } from '../../../src/platform/router/command';
 import { defaultCalendar } from '../../../src/platform/sla/calendar';
 
 export const BOT_OPEN_ID = 'ou_bot';
@@ -65,6 +66,13 @@ export async function botHarness(env: Record<string, string> = {}) {
     return sent();
   }
 
+  /** A card click the way ingest answers it: normalized, handled in one transaction; returns the callback answer. */
+  async function click(env: EnvelopeV2 | Record<string, unknown>): Promise<CardActionResult> {
+    const ev = normalizeEvent(env as EnvelopeV2, new Date(), BOT_OPEN_ID);
+    if (ev.kind !== 'card_action') throw new Error(`not a card action: ${ev.kind}`);
+    return writeTransaction(database.db, (tx) => bot.handleCardAction(ev, tx));
+  }
+
   async function handle(ev: Exclude<Inbound, { kind: 'card_action' | 'ignored' }>): Promise<void> {
     try {
       await writeTransaction(database.db, (tx) => bot.handle(ev, tx));
@@ -78,6 +86,7 @@ export async function botHarness(env: Record<string, string> = {}) {
     bot,
     db: database.db,
     deliver,
+    click,
     sent,
     audits: () => database.db.select().from(auditLog).orderBy(asc(auditLog.id)),
     close() {
