@@ -25,6 +25,9 @@ import { customers, inquiryResponseTimes, newCustomersPerOwner, visitPlanExecuti
 import { dutiesJob } from '../../src/modules/customers/duties';
 import { slaWeeklyNudgeJob } from '../../src/modules/reminders/sla-nudge.job';
 import { runJob } from '../../src/platform/jobs/runner';
+import { complaints } from '../../src/modules/complaints';
+import { orders } from '../../src/modules/orders';
+import { auditLog } from '../../src/platform/db/core.schema';
 import { deadlines } from '../../src/platform/sla/sla.schema';
 import type { FakeMessage } from '../../src/local/fake-openapi';
 import { PEOPLE, startHarness, type Harness, type Person } from '../fakes/harness';
@@ -416,4 +419,270 @@ describe('bad input', () => {
       expect(await h.db.select().from(customers)).toEqual(before);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// From the audit (issue 4 follow-up). Dates from Tue 2026-04-07 (04-04…06 is 清明).
+
+const audits = (action: string, subjectId?: number) =>
+  h.db.select().from(auditLog).where(and(eq(auditLog.action, action), subjectId === undefined ? undefined : eq(auditLog.subjectId, String(subjectId))));
+const live = (rows: Array<{ status: string }>) => rows.filter((d) => ['open', 'breached', 'paused'].includes(d.status));
+
+describe('查重 catches the same brand written another way', () => {
+  for (const [name, why] of [
+    ['深圳市华星科技有限公司', 'a city prefix and the legal form'],
+    ['華星科技', 'traditional characters'],
+    ['华星电子', 'another trade'],
+  ] as const) {
+    it(`warns about ${name} (${why}) next to 华星科技, and creates nothing`, async () => {
+      const warned = await h.ask(PEOPLE.zhang, `/客户 新建 ${name}`, { createTime: at('2026-04-07T09:00') });
+      expect(warned).toContain('疑似重复客户');
+      expect(warned).toContain('华星科技**（负责人 李业务）');
+      expect(await customer(name)).toBeUndefined();
+    });
+  }
+
+  it('does not hold back a different brand that shares a character (华为电子)', async () => {
+    expect(await h.ask(PEOPLE.zhang, '/客户 新建 华为电子', { createTime: at('2026-04-07T09:01') })).toContain('已新建客户「华为电子」');
+  });
+});
+
+describe('仍然新建 belongs to whoever asked', () => {
+  it('refuses another person’s click on the group warning card, and creates it for the requester', async () => {
+    const warning = await cardReply(PEOPLE.zhang, '/客户 新建 华星电子 等级=B', { chat: 'group', createTime: at('2026-04-07T09:05') });
+    const anyway = buttonValue(warning, (v) => v.action === 'customer.create')!;
+    const other = await h.click(PEOPLE.li, warning, anyway);
+    expect(other.toast?.content).toContain('只有发起新建的 张业务 可以点「仍然新建」');
+    expect(await customer('华星电子')).toBeUndefined();
+    expect((await audits('customer.create')).some((a) => a.outcome === 'refused' && a.actor === PEOPLE.li.openId)).toBe(true);
+
+    const own = await h.click(PEOPLE.zhang, warning, anyway);
+    expect(own.toast?.content).toContain('已新建客户「华星电子」');
+    expect(await customer('华星电子')).toMatchObject({ ownerOpenId: PEOPLE.zhang.openId, grade: 'B' });
+  });
+});
+
+describe('command words are not customer names', () => {
+  for (const [text, word] of [
+    ['/客户 新建 列表', '列表'],
+    ['/客户 新建 新建', '新建'],
+    ['/客户 新建 修改', '修改'],
+    ['/客户 新建 转交 科技', '转交'],
+    ['/customer new list', 'list'],
+    ['/客户 新建 Credit', 'Credit'],
+  ] as const) {
+    it(`refuses ${text}`, async () => {
+      const before = await h.db.select().from(customers);
+      expect(await h.ask(PEOPLE.li, text, { createTime: at('2026-04-07T09:10') })).toContain(`客户名称不能以命令词「${word}」开头`);
+      expect(await h.db.select().from(customers)).toEqual(before);
+    });
+  }
+});
+
+describe('a lost customer owes no visits', () => {
+  it('cancels the month’s important-customer visit and the open visit plans when the customer is lost', async () => {
+    await h.ask(PEOPLE.li, '/客户 新建 蓝天照明 重点', { createTime: at('2026-04-07T10:00') });
+    await h.ask(PEOPLE.li, '/拜访 计划 蓝天照明 2026-04-08', { createTime: at('2026-04-07T10:05') });
+    await h.ask(PEOPLE.li, '/拜访 计划 蓝天照明 2026-04-09', { createTime: at('2026-04-07T10:06') });
+    const c = (await customer('蓝天照明'))!;
+    const before = await cardReply(PEOPLE.li, '/客户 蓝天照明', { createTime: at('2026-04-07T10:10') });
+    expect(h.textOf(before)).toContain('**下一步**：重点客户月度拜访（2026-04）');
+
+    await h.ask(PEOPLE.li, '/客户 阶段 蓝天照明 拒绝 原因=预算取消', { createTime: at('2026-04-07T11:00') });
+    expect(live(await clocksOf('customer', c.id))).toEqual([]);
+    const plans = await h.db.select().from(visitPlans).where(eq(visitPlans.customerId, c.id));
+    expect(plans.map((p) => p.status)).toEqual(['cancelled', 'cancelled']);
+    for (const p of plans) expect(live(await clocksOf('visit_plan', p.id))).toEqual([]);
+    const card = h.textOf(await cardReply(PEOPLE.li, '/客户 蓝天照明', { createTime: at('2026-04-07T11:05') }));
+    expect(card).not.toContain('重点客户月度拜访');
+    expect(card).toContain('**下一步**：如客户重新有意向');
+    expect(await h.ask(PEOPLE.li, '/待办', { createTime: at('2026-04-07T11:06') })).not.toContain('蓝天照明');
+
+    // The daily duties job does not open it again, and the cancelled plans count for nobody.
+    await runJob(h.server.runtime.services, dutiesJob, sh('2026-04-08T00:05'));
+    await h.settle();
+    expect(live(await clocksOf('customer', c.id))).toEqual([]);
+    expect(await visitPlanExecution(h.db, { from: sh('2026-04-08T00:00'), to: sh('2026-04-09T00:00') }, 'Asia/Shanghai')).toEqual([]);
+  });
+
+  it('re-opened: the month’s visit is due again and the plans still ahead come back; a passed one stays cancelled', async () => {
+    const c = (await customer('蓝天照明'))!;
+    await h.ask(PEOPLE.li, '/客户 阶段 蓝天照明 目标客户', { createTime: at('2026-04-09T09:00') });
+    const monthly = live(await clocksOf('customer', c.id));
+    expect(monthly.map((d) => [d.step, fmt(d.limitAt), d.ownerOpenId])).toEqual([['important_visit:2026-04', '2026-05-01 00:00', PEOPLE.li.openId]]);
+    const plans = await h.db.select().from(visitPlans).where(eq(visitPlans.customerId, c.id));
+    expect(plans.map((p) => [p.plannedOn, p.status])).toEqual([
+      ['2026-04-08', 'cancelled'],
+      ['2026-04-09', 'planned'],
+    ]);
+    expect(live(await clocksOf('visit_plan', plans[1]!.id)).map((d) => fmt(d.targetAt))).toEqual(['2026-04-09 18:00']);
+
+    expect(await h.ask(PEOPLE.li, '/拜访 蓝天照明 重新谈预算', { createTime: at('2026-04-09T15:00') })).toContain(`已完成拜访计划 #${plans[1]!.id}`);
+    expect(await visitPlanExecution(h.db, { from: sh('2026-04-08T00:00'), to: sh('2026-04-10T00:00') }, 'Asia/Shanghai')).toEqual([{ ownerOpenId: PEOPLE.li.openId, planned: 1, executed: 1, rate: 1 }]);
+  });
+});
+
+describe('stage dates', () => {
+  it('refuses a demo date in the past, naming the field, and writes nothing', async () => {
+    await h.ask(PEOPLE.li, '/客户 新建 东方精密', { createTime: at('2026-04-07T13:00') });
+    await h.ask(PEOPLE.li, '/拜访 东方精密 初次见面', { createTime: at('2026-04-07T13:30') });
+    await h.ask(PEOPLE.li, '/客户 阶段 东方精密 方案 需求=精密轴承 决策人=厂长 采购流程=比价', { createTime: at('2026-04-07T14:00') });
+    const before = (await customer('东方精密'))!;
+    const refused = await h.ask(PEOPLE.li, '/客户 阶段 东方精密 演示 方案摘要=轴承替换 报价=3元/件 日期=2020-01-01', { createTime: at('2026-04-08T10:00') });
+    expect(refused).toContain('演示日期 2020-01-01 已经过去了（今天是 2026-04-08）');
+    const after = (await customer('东方精密'))!;
+    expect(after).toMatchObject({ state: 'solution', version: before.version, stageData: before.stageData });
+    expect((await clocksOf('customer', after.id)).some((d) => d.step === 'demo_prep')).toBe(false);
+  });
+
+  it('refuses a negotiation before the demo; dates already saved are not checked again once they pass', async () => {
+    await h.ask(PEOPLE.li, '/客户 阶段 东方精密 演示 方案摘要=轴承替换 报价=3元/件 日期=2026-04-20', { createTime: at('2026-04-08T10:05') });
+    expect((await customer('东方精密'))!.state).toBe('demo');
+    const early = await h.ask(PEOPLE.li, '/客户 阶段 东方精密 谈判 谈判日期=2026-04-15', { createTime: at('2026-04-08T10:10') });
+    expect(early).toContain('谈判日期 2026-04-15 早于演示日期 2026-04-20');
+    expect((await customer('东方精密'))!.state).toBe('demo');
+
+    const card = await h.ask(PEOPLE.li, '/客户 阶段 东方精密 谈判 日期=2026-04-20 谈判日期=2026-04-22', { createTime: at('2026-04-21T10:00') });
+    expect(card).toContain('商务谈判 · 负责人 李业务');
+    expect((await customer('东方精密'))!.stageData).toMatchObject({ demo_at: '2026-04-20', negotiation_at: '2026-04-22' });
+  });
+});
+
+describe('客户建档 follows the signed contract', () => {
+  it('refuses /客户 阶段 … 建档 and offers no 合同已签署 button; the contract stage points to /合同 签署', async () => {
+    const refused = await h.ask(PEOPLE.li, '/客户 阶段 东方精密 建档', { createTime: at('2026-04-21T11:00') });
+    expect(refused).toContain('/合同 签署');
+    expect((await customer('东方精密'))!.state).toBe('negotiation');
+
+    await h.ask(PEOPLE.li, '/客户 阶段 东方精密 合同 结果=接受 价格=2.8元/件 付款条件=月结30天', { createTime: at('2026-04-22T11:00') });
+    const c = (await customer('东方精密'))!;
+    expect(c.state).toBe('contract');
+    const card = await cardReply(PEOPLE.li, '/客户 东方精密', { createTime: at('2026-04-22T11:05') });
+    expect(buttonValue(card, (v) => v.event === 'SIGN')).toBeUndefined();
+    expect(buttonValue(card, (v) => v.event === 'CONFIRM_DRAFT')).toBeDefined();
+    expect(h.textOf(card)).toContain('/合同 签署');
+    const clicked = await h.click(PEOPLE.boss, card, { action: 'customer.move', id: c.id, v: c.version, event: 'SIGN' });
+    expect(clicked.toast?.content).toContain('随合同签署建档');
+    expect(await h.ask(PEOPLE.boss, '/客户 阶段 东方精密 建档', { createTime: at('2026-04-22T11:10') })).toContain('/合同 签署');
+    expect((await customer('东方精密'))!.state).toBe('contract');
+  });
+});
+
+describe('transfer takes the whole customer along', () => {
+  it('shows the open order and complaint on the card, and moves them, the visit plan and all their clocks to the new owner', async () => {
+    await h.ask(PEOPLE.li, '/客户 新建 金桥贸易', { createTime: at('2026-04-07T15:00') });
+    await h.ask(PEOPLE.li, '/拜访 计划 金桥贸易 2026-04-14', { createTime: at('2026-04-07T15:05') });
+    const ordered = await h.ask(PEOPLE.li, '/订单 新建 客户=金桥贸易 产品=电源 数量=10 单价=100 交期=2026-05-29', { createTime: at('2026-04-07T15:10') });
+    const orderId = /DD-\d{8}-\d{3}/.exec(ordered)![0];
+    await h.ask(PEOPLE.li, '/投诉 新建 客户=金桥贸易 内容=外箱破损', { createTime: at('2026-04-07T15:20') });
+    const c = (await customer('金桥贸易'))!;
+    const [complaint] = await h.db.select().from(complaints).where(eq(complaints.customerId, c.id));
+
+    const card = await h.ask(PEOPLE.li, '/客户 金桥贸易', { createTime: at('2026-04-07T15:30') });
+    expect(card).toContain('**订单/投诉**：进行中订单 1 · 未结投诉 1');
+
+    const reply = await h.ask(PEOPLE.boss, '/客户 转交 金桥贸易 @张业务', { mentions: [PEOPLE.zhang], createTime: at('2026-04-07T16:00') });
+    expect(reply).toContain('从 李业务 转交给 张业务');
+    for (const what of ['1 个拜访计划', '1 个进行中订单', '1 条未结投诉']) expect(reply).toContain(what);
+    expect(reply).not.toContain('0 项');
+    const [plan] = await h.db.select().from(visitPlans).where(eq(visitPlans.customerId, c.id));
+    expect(plan!.ownerOpenId).toBe(PEOPLE.zhang.openId);
+    expect((await h.db.select().from(orders).where(eq(orders.id, orderId)))[0]!.ownerOpenId).toBe(PEOPLE.zhang.openId);
+    expect((await h.db.select().from(complaints).where(eq(complaints.id, complaint!.id)))[0]!.ownerOpenId).toBe(PEOPLE.zhang.openId);
+    for (const [type, id] of [['visit_plan', plan!.id], ['order', orderId], ['complaint', complaint!.id]] as const) {
+      const clocks = live(await clocksOf(type, id)) as Array<{ ownerOpenId: string | null }>;
+      expect(clocks.some((d) => d.ownerOpenId === PEOPLE.zhang.openId)).toBe(true);
+      expect(clocks.some((d) => d.ownerOpenId === PEOPLE.li.openId)).toBe(false);
+    }
+    expect(dmText(PEOPLE.zhang)).toMatch(/1 个拜访计划、.*1 个进行中订单.*已转到你名下/);
+
+    // The new owner carries out the plan; the old one may no longer log the visit.
+    expect(await h.ask(PEOPLE.li, '/拜访 金桥贸易 顺路看看', { createTime: at('2026-04-14T10:00') })).toContain('没有权限');
+    expect(await h.ask(PEOPLE.zhang, '/拜访 金桥贸易 介绍新品', { createTime: at('2026-04-14T10:30') })).toContain(`已完成拜访计划 #${plan!.id}`);
+  });
+});
+
+describe('/客户 修改', () => {
+  it('lets the owner make a customer important: the month’s visit is due at once; clearing it cancels that', async () => {
+    await h.ask(PEOPLE.li, '/客户 新建 海鸥家具 等级=C', { createTime: at('2026-04-07T16:30') });
+    const c = (await customer('海鸥家具'))!;
+    const set = await h.ask(PEOPLE.li, '/客户 修改 海鸥家具 重点=是 等级=A 联系人=陈经理', { createTime: at('2026-04-08T09:00') });
+    expect(set).toContain('已修改客户「海鸥家具」');
+    expect(set).toContain('等级：C 级 → A 级');
+    expect(set).toContain('重点客户：否 → 是');
+    expect(set).toContain('本月拜访已记入待办');
+    expect(await customer('海鸥家具')).toMatchObject({ important: true, grade: 'A', contactName: '陈经理', version: c.version + 1 });
+    expect(live(await clocksOf('customer', c.id)).map((d) => d.step)).toEqual(['important_visit:2026-04']);
+    expect(await h.ask(PEOPLE.li, '/待办', { createTime: at('2026-04-08T09:01') })).toContain('海鸥家具');
+
+    const cleared = await h.ask(PEOPLE.boss, '/客户 修改 海鸥家具 重点=否', { createTime: at('2026-04-08T09:10') });
+    expect(cleared).toContain('本月的重点客户拜访待办已取消');
+    expect(live(await clocksOf('customer', c.id))).toEqual([]);
+    const trail = await audits('customer.edit', c.id);
+    expect(trail.map((a) => [a.actor, a.detail])).toEqual([
+      [PEOPLE.li.openId, { grade: ['C', 'A'], important: [false, true], contactName: [null, '陈经理'] }],
+      [PEOPLE.boss.openId, { important: [true, false] }],
+    ]);
+  });
+
+  it('refuses another salesperson and finance, an empty change and a bad value', async () => {
+    const before = (await customer('海鸥家具'))!;
+    expect(await h.ask(PEOPLE.zhang, '/客户 修改 海鸥家具 等级=B', { createTime: at('2026-04-08T09:20') })).toContain('没有权限');
+    expect(await h.ask(PEOPLE.finance, '/客户 修改 海鸥家具 等级=B', { createTime: at('2026-04-08T09:20') })).toContain('没有权限');
+    expect(await h.ask(PEOPLE.li, '/客户 修改 海鸥家具', { createTime: at('2026-04-08T09:20') })).toContain('没有要修改的内容');
+    expect(await h.ask(PEOPLE.li, '/客户 修改 海鸥家具 重点=也许', { createTime: at('2026-04-08T09:20') })).toContain('重点「也许」请写 是 或 否');
+    expect(await h.ask(PEOPLE.li, '/客户 修改 海鸥家具 电话=abc', { createTime: at('2026-04-08T09:20') })).toContain('电话 格式不对');
+    expect(await customer('海鸥家具')).toEqual(before);
+  });
+
+  it('is listed in /帮助', async () => {
+    expect(await h.ask(PEOPLE.li, '/帮助 客户 修改', { createTime: at('2026-04-08T09:30') })).toContain('/客户 修改 <名称> [等级=A|B|C] [重点=是|否] [联系人=…] [电话=…]');
+  });
+});
+
+describe('visit plans on a weekend', () => {
+  it('a Saturday plan is due on Monday, and a Monday visit counts as executed — the clock and the KPI agree', async () => {
+    const planned = await h.ask(PEOPLE.li, '/拜访 计划 海鸥家具 2026-04-11', { createTime: at('2026-04-10T10:00') });
+    expect(planned).toContain('截止 04-13 18:00');
+    const [plan] = await h.db.select().from(visitPlans).where(eq(visitPlans.plannedOn, '2026-04-11'));
+    await h.ask(PEOPLE.li, '/拜访 海鸥家具 看样品', { createTime: at('2026-04-13T10:00') });
+    const [clock] = await clocksOf('visit_plan', plan!.id);
+    expect(clock).toMatchObject({ status: 'met' });
+    expect(clock!.metDeltaMs!).toBeLessThan(0);
+    expect(await visitPlanExecution(h.db, { from: sh('2026-04-11T00:00'), to: sh('2026-04-12T00:00') }, 'Asia/Shanghai')).toEqual([{ ownerOpenId: PEOPLE.li.openId, planned: 1, executed: 1, rate: 1 }]);
+  });
+
+  it('a Saturday plan visited on Tuesday is late on the clock and not executed in the KPI', async () => {
+    await h.ask(PEOPLE.li, '/拜访 计划 海鸥家具 2026-04-18', { createTime: at('2026-04-17T10:00') });
+    const [plan] = await h.db.select().from(visitPlans).where(eq(visitPlans.plannedOn, '2026-04-18'));
+    await h.ask(PEOPLE.li, '/拜访 海鸥家具 补上拜访', { createTime: at('2026-04-21T10:00') });
+    const [clock] = await clocksOf('visit_plan', plan!.id);
+    expect(clock).toMatchObject({ status: 'met' });
+    expect(clock!.metDeltaMs!).toBeGreaterThan(0);
+    expect(await visitPlanExecution(h.db, { from: sh('2026-04-18T00:00'), to: sh('2026-04-19T00:00') }, 'Asia/Shanghai')).toEqual([{ ownerOpenId: PEOPLE.li.openId, planned: 1, executed: 0, rate: 0 }]);
+  });
+});
+
+describe('finance and the supervisor', () => {
+  it('lets finance set credit in a private chat; the owner is told', async () => {
+    const card = await h.ask(PEOPLE.finance, '/客户 信用 华星科技 评级=B 额度=30万', { createTime: at('2026-04-08T10:00') });
+    expect(card).toContain('¥300,000');
+    expect(await customer('华星科技')).toMatchObject({ creditRating: 'B', creditLimit: 300000 });
+    expect(dmText(PEOPLE.li)).toContain('客户「华星科技」的信用已更新：评级 B，额度 ¥300,000');
+    const trail = await audits('customer.credit', (await customer('华星科技'))!.id);
+    expect(trail.at(-1)).toMatchObject({ actor: PEOPLE.finance.openId, outcome: 'ok' });
+  });
+
+  it('lets the supervisor list one salesperson’s customers, by @ or by name, with a stage', async () => {
+    const zhangs = await h.ask(PEOPLE.boss, '/客户 列表 @张业务', { mentions: [PEOPLE.zhang], createTime: at('2026-04-08T10:05') });
+    expect(zhangs).toContain('张业务 的客户');
+    for (const name of ['华星科技集团', '华星电子', '金桥贸易']) expect(zhangs).toContain(`**${name}**`);
+    for (const name of ['远航物流', '海鸥家具', '**华星科技**']) expect(zhangs).not.toContain(name);
+
+    const lis = await h.ask(PEOPLE.boss, '/客户 列表 负责人=李业务 阶段=目标客户', { createTime: at('2026-04-08T10:06') });
+    expect(lis).toContain('李业务 的客户 · 目标客户');
+    expect(lis).toContain('**远航物流**');
+    expect(lis).not.toContain('华星科技集团');
+    expect(lis).not.toContain('**东方精密**');
+  });
 });

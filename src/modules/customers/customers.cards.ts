@@ -41,7 +41,7 @@ const STAGE_HINT: Record<Stage, string> = {
   solution: '填写方案摘要、报价和演示日期',
   demo: '演示后填写谈判日期',
   negotiation: '填写谈判结果、价格、付款条件',
-  contract: '起草合同并提交审批（/合同 提交 客户=… 金额=…）；审批通过后 /合同 签署 <编号>，客户随之建档',
+  contract: '起草合同并提交审批（/合同 提交 客户=… 金额=…）',
   archived: '已签约建档：保持拜访与服务',
   lost: '如客户重新有意向，点「重新跟进」',
 };
@@ -135,6 +135,8 @@ export async function customerCard(ctx: BotContext, c: Customer, audience: Audie
     `**最近拜访**：${last ? `${formatLocal(last.visitedAt, tz)} · ${await userName(ctx.tx, last.ownerOpenId)}（共 ${visitCount} 次）` : '尚未拜访'}`,
     c.nextStep ? `**拜访约定**：${c.nextStep}` : '',
     `**下一步**：${next ? `${next.label} · ${dueText(next, ctx.now, tz)}` : STAGE_HINT[stage]}`,
+    // No 合同已签署 button: filing follows the contract record (its archive and CRM-entry clocks).
+    stage === 'contract' ? '**建档**：合同审批通过后发送 /合同 签署 <合同编号>，客户随之建档' : '',
     counts.length ? `**订单/投诉**：${counts.map((x) => `${x.label} ${x.n}`).join(' · ')}` : '',
   ].filter(Boolean);
   const data = dataLines(c, access);

@@ -160,7 +160,7 @@ export const transferCommand = defineCommand({
       const what = await hook(ctx, { customerId: c.id, customerName: c.name, from, to });
       if (what) elsewhere.push(what);
     }
-    const what = [`${moved} 项客户待办`, ...(open.length ? [`${open.length} 条未答复咨询`] : []), ...(plans.length ? [`${plans.length} 个拜访计划`] : []), ...elsewhere].join('、');
+    const what = [...(moved ? [`${moved} 项客户待办`] : []), ...(open.length ? [`${open.length} 条未答复咨询`] : []), ...(plans.length ? [`${plans.length} 个拜访计划`] : []), ...elsewhere].join('、') || '没有未完成的待办';
     await ctx.audit({ action: 'customer.transfer', subjectType: SUBJECT, subjectId: c.id, detail: { from, to, deadlines: moved, inquiries: open.length, plans: plans.map((p) => p.id), elsewhere } });
     const fromName = await userName(ctx.tx, from);
     const boss = ctx.actor.name ?? '主管';
