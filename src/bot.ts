@@ -12,6 +12,7 @@ import type { Content } from './platform/feishu/outbox';
 import type { CardActionResult, CommandDef } from './platform/router/command';
 import { helpCommand } from './platform/router/help';
 import { CardActionRegistry, CommandRegistry, mayRun } from './platform/router/registry';
+import { refreshCalendar } from './platform/sla/calendar-settings';
 import { dayKey } from './platform/time';
 
 export interface Bot {
@@ -117,6 +118,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
     jobs,
 
     async handle(ev, tx) {
+      await refreshCalendar(services.calendar, tx, services.log); // overrides set on another thread or instance
       switch (ev.kind) {
         case 'message': {
           if (!ev.senderIsUser || !ev.sender) return; // the bot's own and other bots' messages
@@ -156,6 +158,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
     },
 
     async handleCardAction(ev, tx) {
+      await refreshCalendar(services.calendar, tx, services.log);
       const actor = await loadActor(services, tx, ev.operator, ev.at);
       // Card callbacks don't say what kind of chat they come from; unknown counts as a group (shows less).
       const chat = ev.chatId ? { id: ev.chatId, type: (await chatType(tx, ev.chatId)) ?? 'group' } : undefined;

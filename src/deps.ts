@@ -17,9 +17,8 @@ import { OutboxSender, type OutboxOptions } from './platform/feishu/outbox';
 import { createLogger, type Logger } from './platform/logger';
 import { Pump } from './platform/pump';
 import type { ModuleDef } from './platform/module';
-import { defaultCalendar } from './platform/sla/calendar';
 import { Refusal } from './platform/errors';
-import { loadCalendarOverrides } from './platform/sla/calendar-settings';
+import { calendarFromConfig, refreshCalendar } from './platform/sla/calendar-settings';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -58,7 +57,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const clock = opts.clock ?? systemClock;
   const database: Database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
-  const calendar = { ...defaultCalendar(config.BUSINESS_TZ), overrides: await loadCalendarOverrides(database.db) };
+  const calendar = calendarFromConfig(config);
+  await refreshCalendar(calendar, database.db, log);
   const api = createFeishuApi({ appId: config.FEISHU_APP_ID ?? '', appSecret: config.FEISHU_APP_SECRET ?? '', baseUrl: config.FEISHU_BASE_URL });
   let botOpenId: string | undefined;
   const services: Services = { config, database, clock, log, calendar, botOpenId: () => botOpenId };

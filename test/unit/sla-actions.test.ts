@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBot, type Bot } from '../../src/bot';
 import { remindersModule } from '../../src/modules/reminders';
 import { snoozeUntil } from '../../src/modules/reminders/reminders.card-actions';
-import { auditLog } from '../../src/platform/db/core.schema';
+import { auditLog, users } from '../../src/platform/db/core.schema';
+import { defaultCalendar } from '../../src/platform/sla/calendar';
 import { Refusal } from '../../src/platform/errors';
 import type { ModuleDef } from '../../src/platform/module';
 import { meetDeadlines, openDeadline } from '../../src/platform/sla/deadlines';
@@ -88,10 +89,37 @@ describe('延后 (sla.snooze)', () => {
 });
 
 describe('snoozeUntil', () => {
+  const cal = defaultCalendar('Asia/Shanghai');
   it('means tomorrow 09:00 during the day and this morning 09:00 after midnight', () => {
-    expect(snoozeUntil('tomorrow', sh('2026-03-09T15:00'), 'Asia/Shanghai')).toEqual(sh('2026-03-10T09:00'));
-    expect(snoozeUntil('tomorrow', sh('2026-03-10T02:00'), 'Asia/Shanghai')).toEqual(sh('2026-03-10T09:00'));
-    expect(snoozeUntil('hour', sh('2026-03-09T23:30'), 'Asia/Shanghai')).toEqual(sh('2026-03-10T00:30'));
+    expect(snoozeUntil('tomorrow', sh('2026-03-09T15:00'), cal, 'calendar')).toEqual(sh('2026-03-10T09:00'));
+    expect(snoozeUntil('tomorrow', sh('2026-03-10T02:00'), cal, 'calendar')).toEqual(sh('2026-03-10T09:00'));
+    expect(snoozeUntil('hour', sh('2026-03-09T23:30'), cal, 'calendar')).toEqual(sh('2026-03-10T00:30'));
+  });
+
+  it('for a working-time item means the next working day: Friday → Monday 09:00, over a holiday, onto a 调休 Saturday', () => {
+    expect(snoozeUntil('tomorrow', sh('2026-03-13T15:00'), cal, 'working')).toEqual(sh('2026-03-16T09:00'));
+    expect(snoozeUntil('tomorrow', sh('2026-03-14T10:00'), cal, 'working')).toEqual(sh('2026-03-16T09:00'));
+    expect(snoozeUntil('tomorrow', sh('2026-03-10T02:00'), cal, 'working')).toEqual(sh('2026-03-10T09:00'));
+    expect(snoozeUntil('tomorrow', sh('2026-09-30T16:00'), cal, 'working')).toEqual(sh('2026-10-08T09:00')); // National Day week
+    expect(snoozeUntil('tomorrow', sh('2026-02-13T16:00'), cal, 'working')).toEqual(sh('2026-02-14T09:00')); // make-up Saturday
+    // a calendar-clock item keeps running at weekends: Saturday morning it is
+    expect(snoozeUntil('tomorrow', sh('2026-03-13T15:00'), cal, 'calendar')).toEqual(sh('2026-03-14T09:00'));
+  });
+
+  it('follows the configured working hours', () => {
+    const early = { ...cal, workHours: [['08:30', '17:30']] as Array<[string, string]> };
+    expect(snoozeUntil('tomorrow', sh('2026-03-13T15:00'), early, 'working')).toEqual(sh('2026-03-16T08:30'));
+    expect(snoozeUntil('tomorrow', sh('2026-03-13T15:00'), early, 'calendar')).toEqual(sh('2026-03-14T08:30'));
+  });
+});
+
+describe('明早 on a working-time item (sla.snooze)', () => {
+  it('clicked on Friday afternoon moves the reminder to Monday 09:00, not Saturday', async () => {
+    const fri = await openDeadline(h.database.db, h.services.calendar, { subjectType: 'order', subjectId: 30, rule: { ...erp, step: 'fri', limit: undefined }, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-13T09:00'), now: sh('2026-03-13T09:00') });
+    const r = await click('li', { action: 'sla.snooze', id: fri.id, v: fri.version, until: 'tomorrow' }, '2026-03-13T15:00');
+    expect(r.toast).toEqual({ type: 'success', text: '已延后，03-16 09:00 再提醒。' });
+    const [row] = await h.database.db.select().from(deadlines).where(eq(deadlines.id, fri.id));
+    expect(row!.nextActionAt).toEqual(sh('2026-03-16T09:00'));
   });
 });
 
@@ -105,6 +133,20 @@ describe('完成 (sla.done) and 查看 (sla.view)', () => {
   it('完成 explains where to act when the module shows no card', async () => {
     const q = await openDeadline(h.database.db, h.services.calendar, { subjectType: 'quote', subjectId: 3, rule: erp, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T09:00'), now: sh('2026-03-09T09:00') });
     expect((await click('li', { action: 'sla.done', id: q.id })).toast?.text).toBe('请在报价单 #3上完成「ERP 录入」，完成后提醒会自动关闭。');
+  });
+
+  it('完成 and 查看 are refused to someone who may not see the item, and show nothing', async () => {
+    await expect(click('zhang', { action: 'sla.view', id: d.id })).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    await expect(click('zhang', { action: 'sla.done', id: d.id, v: d.version })).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    await expect(click('qian', { action: 'sla.view', id: d.id })).rejects.toBeInstanceOf(Refusal);
+    expect(await h.outbox()).toEqual([]);
+  });
+
+  it('查看 is open to the owner’s supervisor and the general manager’s office', async () => {
+    await h.database.db.insert(users).values({ openId: 'ou_gm', name: '郑总', role: 'gm', createdAt: sh('2026-01-01T00:00'), updatedAt: sh('2026-01-01T00:00') });
+    await click('boss', { action: 'sla.view', id: d.id });
+    await h.database.db.transaction((tx) => bot.handleCardAction({ kind: 'card_action', eventId: `ev_${++n}`, operator: 'ou_gm', value: { action: 'sla.view', id: d.id }, form: {}, at: sh('2026-03-09T11:05') }, tx));
+    expect((await h.outbox()).map((m) => m.to)).toEqual(['ou_boss', 'ou_gm']);
   });
 
   it('查看 sends the deadline in full', async () => {
@@ -141,6 +183,37 @@ describe('/待办', () => {
   it('answers /todo in English spelling too, and says when there is nothing', async () => {
     await say('zhang', '/todo');
     expect((await h.outbox())[0]!.body).toBe('你目前没有待办。Nothing due.');
+  });
+
+  it('pages a long list 20 at a time, so every item can be seen', async () => {
+    await h.database.db.delete(deadlines);
+    for (let i = 1; i <= 45; i++) {
+      await openDeadline(h.database.db, h.services.calendar, { subjectType: 'order', subjectId: 100 + i, rule: { ...erp, step: `s${i}`, label: `事项${i}`, target: { hours: i }, limit: undefined }, ownerOpenId: 'ou_li', anchorAt: sh('2026-03-09T09:00'), now: sh('2026-03-09T09:00') });
+    }
+    const lines = (card: unknown) => cardText(card).split('\n').filter((l) => l.startsWith('•'));
+    await say('li', '/待办');
+    const first = (await h.outbox())[0]!.json;
+    expect(lines(first)).toHaveLength(20);
+    expect(lines(first)[0]).toContain('事项1」');
+    expect(cardText(first)).toContain('待办（45）');
+    expect(cardText(first)).toContain('第 1/3 页（第 1–20 项），发送 /待办 2 查看下一页');
+    expect(cardText(first)).not.toContain('查看全部');
+    expect(JSON.stringify(first)).toContain('"下一页"');
+
+    await say('li', '/待办 3');
+    const last = (await h.outbox())[1]!.json;
+    expect(lines(last).map((l) => l.match(/事项\d+/)![0])).toEqual(['事项41', '事项42', '事项43', '事项44', '事项45']);
+    expect(cardText(last)).toContain('第 3/3 页（第 41–45 项）');
+    expect(JSON.stringify(last)).toContain('"上一页"');
+    expect(JSON.stringify(last)).not.toContain('"下一页"');
+
+    // 下一页 turns the card itself to page 2; every item of the 45 is on exactly one page
+    const turned = await click('li', { action: 'sla.todo_page', page: 2, owner: 'ou_li' }, '2026-03-09T11:30');
+    expect(lines(turned.card).map((l) => l.match(/事项\d+/)![0])).toEqual(Array.from({ length: 20 }, (_, i) => `事项${21 + i}`));
+    expect((await click('zhang', { action: 'sla.todo_page', page: 2, owner: 'ou_li' })).toast?.text).toBe('这是别人的待办列表；发送 /待办 查看你自己的。');
+
+    await say('li', '/待办 9');
+    expect((await h.outbox())[2]!.body).toBe('你的待办只有 3 页（共 45 项），发送 /待办 3 查看最后一页。');
   });
 
   it('shows a paused item as paused with its reason', async () => {

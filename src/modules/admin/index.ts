@@ -1,8 +1,9 @@
 import { defineModule } from '../../platform/module';
-import { bindTeamChat, calendarOverride, roleCommand, systemStatus, whoAmI } from './admin.commands';
+import { bindTeamChat, calendarImport, calendarImportConfirm, calendarOverride, roleCommand, systemStatus, whoAmI } from './admin.commands';
 
 export const adminModule = defineModule({
   name: 'admin',
-  commands: [whoAmI, roleCommand, bindTeamChat, systemStatus, calendarOverride],
+  commands: [whoAmI, roleCommand, bindTeamChat, systemStatus, calendarOverride, calendarImport],
+  cardActions: [calendarImportConfirm],
   menu: { help: '/帮助', me: '/我' },
 });

@@ -1,6 +1,6 @@
 import { defineModule } from '../../platform/module';
 import { doneAction, snoozeAction, viewAction } from './reminders.card-actions';
-import { todoCommand } from './reminders.commands';
+import { todoCommand, todoPageAction } from './reminders.commands';
 import { slaDigestJob } from './sla-digest.job';
 import { slaWeeklyNudgeJob } from './sla-nudge.job';
 import { slaSweepJob } from './sla-sweep.job';
@@ -9,7 +9,7 @@ import { slaSweepJob } from './sla-sweep.job';
 export const remindersModule = defineModule({
   name: 'reminders',
   commands: [todoCommand],
-  cardActions: [doneAction, snoozeAction, viewAction],
+  cardActions: [doneAction, snoozeAction, viewAction, todoPageAction],
   jobs: [slaSweepJob, slaDigestJob, slaWeeklyNudgeJob],
   menu: { todo: '/待办' },
 });

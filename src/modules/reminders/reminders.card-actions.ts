@@ -1,6 +1,8 @@
 /**
  * Buttons on reminder cards: 完成 (opens the record, where the step's action is), 延后 (1 hour or
- * tomorrow 09:00; past the hard limit only for supervisors), 查看 (the deadline in full).
+ * the next morning — the next working day's start for working-time clocks; past the hard limit
+ * only for supervisors), 查看 (the deadline in full). Only people who may see the deadline get
+ * anything from 完成 or 查看.
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -8,15 +10,14 @@ import type { BotContext } from '../../platform/context';
 import { refuse } from '../../platform/errors';
 import { nameSubjects } from '../../platform/module';
 import { defineCardAction, type CardActionResult } from '../../platform/router/command';
+import { nextWorkdayStart, type CalendarConfig } from '../../platform/sla/calendar';
 import { snoozeDeadline } from '../../platform/sla/deadlines';
 import { People } from '../../platform/sla/people';
 import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
 import { addDays, atMinutes, dayKey, formatLocal, MS } from '../../platform/time';
-import { deadlineCard } from './reminders.cards';
+import { deadlineCard, morningMinutes } from './reminders.cards';
 
 const LIVE_FOR_ACTION: Array<DeadlineRow['status']> = ['open', 'breached'];
-/** "明早" means 09:00 local, the start of the default working day. */
-const TOMORROW_AT_MINUTES = 9 * 60;
 
 async function load(ctx: BotContext, id: number): Promise<DeadlineRow> {
   const [d] = await ctx.tx.select().from(deadlines).where(eq(deadlines.id, id));
@@ -31,11 +32,20 @@ const closedToast = (d: DeadlineRow): CardActionResult => ({
 const mayAct = (ctx: BotContext, d: DeadlineRow) =>
   ctx.actor.role === 'supervisor' || d.ownerOpenId === ctx.actor.openId || (d.ownerOpenId === null && d.ownerRole === ctx.actor.role);
 
-/** 1 hour from now, or the next 09:00 local (clicked at 02:00, "明早" is this morning). */
-export function snoozeUntil(choice: 'hour' | 'tomorrow', now: Date, tz: string): Date {
+/** Who may see a deadline (and the record it names): whoever may act on it, the general manager's office and admins. */
+const maySee = (ctx: BotContext, d: DeadlineRow) => mayAct(ctx, d) || ctx.actor.role === 'gm' || ctx.actor.isAdmin;
+
+/**
+ * 1 hour from now, or "明早": for a working-time clock the start of the next working day (Friday
+ * afternoon → Monday 09:00, past holidays); for a calendar clock, which runs at weekends too, the
+ * next morning at the working day's start time. Clicked at 02:00, "明早" is this morning.
+ */
+export function snoozeUntil(choice: 'hour' | 'tomorrow', now: Date, cal: CalendarConfig, clock: DeadlineRow['clock']): Date {
   if (choice === 'hour') return new Date(now.getTime() + MS.hour);
-  const today = atMinutes(dayKey(now, tz), TOMORROW_AT_MINUTES, tz);
-  return today > now ? today : atMinutes(addDays(dayKey(now, tz), 1), TOMORROW_AT_MINUTES, tz);
+  if (clock === 'working') return nextWorkdayStart(now, cal);
+  const start = morningMinutes(cal);
+  const today = atMinutes(dayKey(now, cal.tz), start, cal.tz);
+  return today > now ? today : atMinutes(addDays(dayKey(now, cal.tz), 1), start, cal.tz);
 }
 
 export const doneAction = defineCardAction({
@@ -43,6 +53,7 @@ export const doneAction = defineCardAction({
   value: z.object({ id: z.number().int(), v: z.number().int().optional() }),
   async run(ctx, { value }) {
     const d = await load(ctx, value.id);
+    if (!maySee(ctx, d)) refuse('NOT_ALLOWED', '没有权限：这条待办不是你的。');
     if (!LIVE_FOR_ACTION.includes(d.status)) return closedToast(d);
     const subject = ctx.services.registry?.subjects[d.subjectType];
     const content = subject?.show ? await subject.show(ctx, d.subjectId) : undefined;
@@ -62,7 +73,7 @@ export const snoozeAction = defineCardAction({
     if (d.version !== value.v) return { toast: { type: 'warning', text: '这张卡片已过期（该待办刚被更新），请发送 /待办 获取最新状态。' } };
     if (!mayAct(ctx, d)) refuse('NOT_ALLOWED', '没有权限：只有负责人或主管可以延后这条待办。');
     const tz = ctx.services.config.BUSINESS_TZ;
-    const until = snoozeUntil(value.until, ctx.now, tz);
+    const until = snoozeUntil(value.until, ctx.now, ctx.services.calendar, d.clock);
     if (d.limitAt && until > d.limitAt && ctx.actor.role !== 'supervisor') {
       await ctx.audit({ action: 'sla.snooze', subjectType: 'deadline', subjectId: d.id, outcome: 'refused', detail: { reason: 'past_limit', until: until.toISOString(), limitAt: d.limitAt.toISOString() } });
       // A toast, not a thrown Refusal: the refusal's audit row must survive (a throw rolls it back).
@@ -85,6 +96,7 @@ export const viewAction = defineCardAction({
   value: z.object({ id: z.number().int() }),
   async run(ctx, { value }) {
     const d = await load(ctx, value.id);
+    if (!maySee(ctx, d)) refuse('NOT_ALLOWED', '没有权限：只有负责人、主管、总经办和管理员可以查看这条待办。');
     const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
     await ctx.reply({ card: deadlineCard(ctx.services, await nameSubjects(ctx.tx, ctx.services, [d]), d, ctx.now, people) });
     return {};

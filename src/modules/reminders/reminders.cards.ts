@@ -7,7 +7,8 @@ import type { Services } from '../../platform/context';
 import type { SubjectNames } from '../../platform/module';
 import { dueText } from '../../platform/sla/format';
 import type { DeadlineRow } from '../../platform/sla/sla.schema';
-import { formatLocal } from '../../platform/time';
+import type { CalendarConfig } from '../../platform/sla/calendar';
+import { formatLocal, parseHm } from '../../platform/time';
 
 /** Items listed on one card; the rest are counted and left to /待办. */
 export const MAX_LINES = 20;
@@ -19,16 +20,27 @@ export function itemLine(services: Services, names: SubjectNames, d: DeadlineRow
   return `• ${names(d)}「${d.label}」${dueText(d, now, services.config.BUSINESS_TZ)}${who}${d.urgent ? ' 🔴紧急' : ''}`;
 }
 
-export const itemButtons = (d: DeadlineRow) =>
+/** Minutes after midnight the working day starts (09:00 by default): "明早" means then. */
+export const morningMinutes = (cal: CalendarConfig) => parseHm(cal.workHours[0]?.[0] ?? '09:00');
+
+/** '明早9点', '明早8:30' */
+const morningLabel = (cal: CalendarConfig) => {
+  const m = morningMinutes(cal);
+  return `明早${Math.floor(m / 60)}${m % 60 ? `:${String(m % 60).padStart(2, '0')}` : '点'}`;
+};
+
+export const itemButtons = (services: Services, d: DeadlineRow) =>
   buttonRow([
     button('完成', { action: 'sla.done', id: d.id, v: d.version }, 'primary'),
     button('延后1小时', { action: 'sla.snooze', id: d.id, v: d.version, until: 'hour' }),
-    button('明早9点', { action: 'sla.snooze', id: d.id, v: d.version, until: 'tomorrow' }),
+    button(morningLabel(services.calendar), { action: 'sla.snooze', id: d.id, v: d.version, until: 'tomorrow' }),
     button('查看', { action: 'sla.view', id: d.id }, 'text'),
   ]);
 
 export interface Section {
   title: string;
+  /** The count shown in the title when the items are one page of more (/待办). */
+  count?: number;
   items: Array<{ d: DeadlineRow; owner?: string }>;
 }
 
@@ -43,7 +55,7 @@ function sectionElements(services: Services, names: SubjectNames, sections: Sect
   let hidden = 0;
   for (const s of sections) {
     if (s.items.length === 0) continue;
-    out.push(md(`**${s.title}（${s.items.length}）**`));
+    out.push(md(`**${s.title}（${s.count ?? s.items.length}）**`));
     for (const { d, owner } of s.items) {
       if (shown >= MAX_LINES) {
         hidden++;
@@ -53,7 +65,7 @@ function sectionElements(services: Services, names: SubjectNames, sections: Sect
       out.push(md(itemLine(services, names, d, now, owner)));
       if (withButtons && buttons < MAX_BUTTON_ITEMS && d.status !== 'paused') {
         buttons++;
-        out.push(...itemButtons(d));
+        out.push(...itemButtons(services, d));
       }
     }
   }
@@ -113,5 +125,5 @@ export function deadlineCard(services: Services, names: SubjectNames, d: Deadlin
     d.pausedMs ? `累计暂停 ${Math.round(d.pausedMs / 60_000)} 分钟` : '',
   ].filter(Boolean);
   const live = d.status === 'open' || d.status === 'breached';
-  return card('待办详情 · Task', live ? 'blue' : 'grey', [md(lines.join('\n')), ...(live ? itemButtons(d) : [])]);
+  return card('待办详情 · Task', live ? 'blue' : 'grey', [md(lines.join('\n')), ...(live ? itemButtons(services, d) : [])]);
 }

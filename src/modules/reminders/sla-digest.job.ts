@@ -10,6 +10,7 @@ import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
 import { nameSubjects, type SubjectNames } from '../../platform/module';
 import { isWorkingDay } from '../../platform/sla/calendar';
+import { holidayDataWarning } from '../../platform/sla/calendar-settings';
 import { dueAt } from '../../platform/sla/deadlines';
 import { claimLedger } from '../../platform/sla/ledger';
 import { People } from '../../platform/sla/people';
@@ -26,10 +27,38 @@ const BUCKETS: Array<[Bucket, string]> = [
 /** Team-view detail lines for supervisors. */
 const TEAM_DETAIL = 10;
 
+/**
+ * Tells the admins — once per set of years, through the ledger — that the statutory holiday data
+ * does not cover the next 60 days (or only provisionally). Without admins, the supervisors hear it.
+ */
+async function warnHolidayData(services: Services, now: Date, today: string): Promise<number> {
+  const warning = holidayDataWarning(services.calendar, today);
+  if (!warning) return 0;
+  const { db } = services.database;
+  services.log.warn('holiday data does not cover the next days', { years: warning.years });
+  const admins = services.config.ADMIN_OPEN_IDS;
+  const to = admins.length ? admins : (await People.load(db, services.config.DEFAULT_ROLE)).withRole('supervisor');
+  const text = admins.length ? warning.text : `${warning.text}\n（请转告管理员：导入需要管理员权限。）`;
+  const entries = to.map((openId) => ({ key: `holiday-data:${warning.years.join(',')}:${openId}`, deadlineId: null, kind: 'digest' as const, recipient: openId }));
+  let sent = 0;
+  await writeTransaction(db, async (tx) => {
+    const won = await claimLedger(tx, entries, now);
+    for (const e of entries) {
+      if (!won.has(e.key)) continue;
+      await enqueue(tx, { kind: 'send', to: { openId: e.recipient }, content: { text } }, idempotencyKey('sla.holiday_data', e.key), services.clock.now());
+      sent++;
+    }
+  });
+  return sent;
+}
+
 export async function digest(services: Services, now: Date): Promise<JobSummary> {
   const tz = services.config.BUSINESS_TZ;
   const today = dayKey(now, tz);
-  if (!isWorkingDay(today, services.calendar)) return { skipped: '非工作日', cards: 0 };
+  // First, and on days off too: a calendar without holiday data may be misjudging today itself.
+  const holidayWarnings = await warnHolidayData(services, now, today);
+  const warned: JobSummary = holidayWarnings ? { holidayWarnings } : {};
+  if (!isWorkingDay(today, services.calendar)) return { skipped: '非工作日', cards: 0, ...warned };
   const { db } = services.database;
   const tomorrow = startOfDay(addDays(today, 1), tz);
   const weekEnd = startOfDay(addDays(today, 8 - weekdayOf(today)), tz);
@@ -75,7 +104,7 @@ export async function digest(services: Services, now: Date): Promise<JobSummary>
       cards++;
     });
   }
-  return { deadlines: rows.length, people: byPerson.size, cards };
+  return { deadlines: rows.length, people: byPerson.size, cards, ...warned };
 }
 
 /** Supervisors' team view: counts per person, worst first, then the overdue items themselves. */

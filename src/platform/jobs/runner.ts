@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Services } from '../context';
 import { jobRuns } from '../db/core.schema';
 import { withWriteLock } from '../db/write-lock';
+import { refreshCalendar } from '../sla/calendar-settings';
 import type { JobDef, JobSummary } from './job';
 
 export type JobOutcome = { ran: true; summary: JobSummary } | { ran: false; reason: 'already_ran' | 'running_elsewhere' };
@@ -39,6 +40,7 @@ export async function runJob(services: Services, job: JobDef, now: Date): Promis
   }
   const log = services.log.child({ job: job.name, slot });
   try {
+    await refreshCalendar(services.calendar, db, log); // another instance may have changed the calendar
     const summary = await job.run({ services, now, slot });
     await withWriteLock(() => db.update(jobRuns).set({ status: 'ok', finishedAt: new Date(), summary: JSON.stringify(summary) }).where(and(eq(jobRuns.job, job.name), eq(jobRuns.slot, slot))));
     log.info('job done', { ...summary, ms: Date.now() - startedAt.getTime() });

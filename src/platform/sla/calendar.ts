@@ -3,12 +3,16 @@
  * 调休 make-up working days + admin overrides), working hours, and duration arithmetic on a
  * calendar clock or a working-time clock. Pure: no I/O, no `Date.now()`.
  *
- * Holiday data comes from the `chinese-days` package's JSON, imported statically so bundlers
- * (Cloudflare Workers) inline it. It covers HOLIDAY_DATA_YEARS; outside those years a day is a
- * working day purely by `weekdays` (plus overrides) — use `holidayDataCovers` to warn admins.
+ * Holiday data comes in layers, by whole year (a later layer's year replaces the same year of the
+ * earlier ones): the `chinese-days` package's JSON, then `holidays.json` in this folder (for years
+ * the package does not have yet), then years an admin imported (`/系统 日历 导入`, kept in the
+ * settings table and applied by calendar-settings.ts). Both JSON files are imported statically so
+ * bundlers (Cloudflare Workers) inline them. Outside the covered years a day is a working day
+ * purely by `weekdays` (plus overrides) — `holidayCoverage` tells admins in time.
  */
 import chineseDays from 'chinese-days/dist/chinese-days.json';
-import { addDays, atMinutes, dayKey, daysBetween, parseHm, weekdayOf, zonedParts, zonedTime } from '../time';
+import repoHolidays from './holidays.json';
+import { addDays, atMinutes, dayKey, daysBetween, parseDayKey, parseHm, weekdayOf, zonedParts, zonedTime } from '../time';
 
 export type Clock = 'calendar' | 'working';
 
@@ -19,10 +23,12 @@ export interface CalendarConfig {
   workHours: Array<[string, string]>;
   /** ISO weekdays that are normally working days (1 = Mon … 7 = Sun). */
   weekdays: number[];
-  /** Statutory holidays are off and 调休 make-up days are on (mainland China, per `chinese-days`). */
+  /** Statutory holidays are off and 调休 make-up days are on (mainland China). */
   useChineseHolidays: boolean;
   /** Admin overrides 'YYYY-MM-DD' → working?; beats everything else. */
   overrides: Record<string, boolean>;
+  /** The statutory holiday data; BUILTIN_HOLIDAYS (chinese-days + holidays.json) when absent. */
+  holidays?: HolidayTable;
 }
 
 export type Duration = { minutes?: number; hours?: number; days?: number };
@@ -46,45 +52,132 @@ export const MAX_SPAN_DAYS = 3700;
 // ---------------------------------------------------------------------------------------------
 // Holiday data
 
-interface HolidayJson {
+/** One year's statutory schedule: days off and 调休 make-up working days, each with its holiday's name. */
+export interface HolidayYear {
+  /** 'YYYY-MM-DD' → holiday name ('春节'), days off. */
   holidays: Record<string, string>;
+  /** 'YYYY-MM-DD' → holiday name, make-up working days (调休). */
   workdays: Record<string, string>;
 }
 
-const data = chineseDays as unknown as HolidayJson;
-const HOLIDAYS: ReadonlySet<string> = new Set(Object.keys(data.holidays));
-const MAKEUP_WORKDAYS: ReadonlySet<string> = new Set(Object.keys(data.workdays));
-
-function yearRange(keys: Iterable<string>): { first: number; last: number } {
-  let first = Infinity;
-  let last = -Infinity;
-  for (const k of keys) {
-    const y = Number(k.slice(0, 4));
-    if (y < first) first = y;
-    if (y > last) last = y;
-  }
-  return { first, last };
+/** A source of holiday years: the package, the repo file, or an admin import. */
+export interface HolidayLayer {
+  /** Where the data comes from, shown to admins: 'chinese-days', 'holidays.json', '管理员导入'. */
+  source: string;
+  years: Record<string, HolidayYear & { provisional?: boolean; source?: string }>;
 }
 
-/** Years for which the statutory holiday / 调休 data is published (inclusive). */
-export const HOLIDAY_DATA_YEARS: Readonly<{ first: number; last: number }> = Object.freeze(yearRange(HOLIDAYS));
+export interface HolidayYearInfo {
+  source: string;
+  /** Not checked against the official notice yet: admins are told to confirm it. */
+  provisional: boolean;
+}
 
-/** Whether the Chinese holiday data covers `day` ('YYYY-MM-DD'). */
-export function holidayDataCovers(day: string): boolean {
-  const y = Number(day.slice(0, 4));
-  return y >= HOLIDAY_DATA_YEARS.first && y <= HOLIDAY_DATA_YEARS.last;
+/** The merged data the calendar reads: sets for the hot path, names and per-year provenance. */
+export interface HolidayTable {
+  readonly off: ReadonlySet<string>;
+  readonly work: ReadonlySet<string>;
+  readonly names: ReadonlyMap<string, string>;
+  readonly years: ReadonlyMap<number, HolidayYearInfo>;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Checks one year's data (dates real and inside the year, no day both off and on); throws a clear message. */
+export function checkHolidayYear(year: number, y: HolidayYear, where: string): void {
+  for (const [kind, map] of [['holidays', y.holidays], ['workdays', y.workdays]] as const) {
+    if (typeof map !== 'object' || map === null) throw new Error(`${where}: ${year}.${kind} must be an object of "YYYY-MM-DD": "节日名"`);
+    for (const day of Object.keys(map)) {
+      if (!DAY_RE.test(day)) throw new Error(`${where}: ${year}.${kind} has "${day}", expected YYYY-MM-DD`);
+      parseDayKey(day); // throws on 2027-02-30
+      if (Number(day.slice(0, 4)) !== year) throw new Error(`${where}: ${day} is listed under ${year}`);
+      if (kind === 'workdays' && Object.hasOwn(y.holidays, day)) throw new Error(`${where}: ${day} is both a holiday and a make-up working day`);
+    }
+  }
+}
+
+/** Merges layers by whole year: a later layer's year replaces that year of the earlier layers. */
+export function holidayTable(layers: HolidayLayer[]): HolidayTable {
+  const byYear = new Map<number, { data: HolidayYear; info: HolidayYearInfo }>();
+  for (const layer of layers) {
+    for (const [y, data] of Object.entries(layer.years)) {
+      const year = Number(y);
+      checkHolidayYear(year, data, layer.source);
+      byYear.set(year, { data, info: { source: data.source ?? layer.source, provisional: data.provisional === true } });
+    }
+  }
+  const off = new Set<string>();
+  const work = new Set<string>();
+  const names = new Map<string, string>();
+  const years = new Map<number, HolidayYearInfo>();
+  for (const [year, { data, info }] of [...byYear].sort((a, b) => a[0] - b[0])) {
+    years.set(year, info);
+    for (const [d, name] of Object.entries(data.holidays)) off.add(d), names.set(d, name);
+    for (const [d, name] of Object.entries(data.workdays)) work.add(d), names.set(d, name);
+  }
+  return { off, work, names, years };
+}
+
+/** chinese-days' JSON ("2026-02-17": "Spring Festival,春节,4") regrouped by year. */
+function packageLayer(): HolidayLayer {
+  const data = chineseDays as unknown as { holidays: Record<string, string>; workdays: Record<string, string> };
+  const years: HolidayLayer['years'] = {};
+  const yearOf = (day: string) => (years[day.slice(0, 4)] ??= { holidays: {}, workdays: {} });
+  const nameOf = (raw: string) => raw.split(',')[1] ?? raw;
+  for (const [d, raw] of Object.entries(data.holidays)) yearOf(d).holidays[d] = nameOf(raw);
+  for (const [d, raw] of Object.entries(data.workdays)) yearOf(d).workdays[d] = nameOf(raw);
+  return { source: 'chinese-days', years };
+}
+
+/** The layers shipped with the code: the package, then the repo's holidays.json over it. */
+export const BUILTIN_HOLIDAY_LAYERS: readonly HolidayLayer[] = Object.freeze([packageLayer(), { source: 'holidays.json', years: (repoHolidays as unknown as HolidayLayer).years ?? {} }]);
+
+export const BUILTIN_HOLIDAYS: HolidayTable = holidayTable([...BUILTIN_HOLIDAY_LAYERS]);
+
+const tableOf = (cal?: Pick<CalendarConfig, 'holidays'>) => cal?.holidays ?? BUILTIN_HOLIDAYS;
+
+/** Years the built-in data covers, first to last (there may be gaps only if holidays.json skips years). */
+export const HOLIDAY_DATA_YEARS: Readonly<{ first: number; last: number }> = Object.freeze({
+  first: Math.min(...BUILTIN_HOLIDAYS.years.keys()),
+  last: Math.max(...BUILTIN_HOLIDAYS.years.keys()),
+});
+
+/** Whether the holiday data (built-in, or the calendar's own) has the year of `day` ('YYYY-MM-DD'). */
+export function holidayDataCovers(day: string, cal?: Pick<CalendarConfig, 'holidays'>): boolean {
+  return tableOf(cal).years.has(Number(day.slice(0, 4)));
+}
+
+/** Days ahead the holiday data must cover before admins are warned. */
+export const HOLIDAY_WARNING_DAYS = 60;
+
+/**
+ * Years touched by [from, from + days] that the holiday data does not have (`missing`) or has only
+ * provisionally (`provisional`). Empty when Chinese holidays are switched off.
+ */
+export function holidayCoverage(cal: CalendarConfig, from: string, days = HOLIDAY_WARNING_DAYS): { missing: number[]; provisional: number[] } {
+  if (!cal.useChineseHolidays) return { missing: [], provisional: [] };
+  const t = tableOf(cal);
+  const first = Number(from.slice(0, 4));
+  const last = Number(addDays(from, days).slice(0, 4));
+  const missing: number[] = [];
+  const provisional: number[] = [];
+  for (let y = first; y <= last; y++) {
+    const info = t.years.get(y);
+    if (!info) missing.push(y);
+    else if (info.provisional) provisional.push(y);
+  }
+  return { missing, provisional };
 }
 
 /**
  * Name of the statutory holiday / make-up day from the data, e.g. { name: '春节', work: false }.
- * Undefined for ordinary days. Ignores overrides and config.
+ * Undefined for ordinary days. Ignores overrides.
  */
-export function chineseHolidayInfo(day: string): { name: string; work: boolean } | undefined {
-  const raw = data.holidays[day] ?? data.workdays[day];
-  if (raw === undefined) return undefined;
-  // Format: "Spring Festival,春节,4"
-  const name = raw.split(',')[1] ?? raw;
-  return { name, work: MAKEUP_WORKDAYS.has(day) };
+export function chineseHolidayInfo(day: string, cal?: Pick<CalendarConfig, 'holidays'>): { name: string; work: boolean } | undefined {
+  const t = tableOf(cal);
+  const name = t.names.get(day);
+  if (name === undefined) return undefined;
+  return { name, work: t.work.has(day) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,8 +188,9 @@ export function isWorkingDay(day: string, cal: CalendarConfig): boolean {
   const o = cal.overrides[day];
   if (o !== undefined && Object.hasOwn(cal.overrides, day)) return o;
   if (cal.useChineseHolidays) {
-    if (MAKEUP_WORKDAYS.has(day)) return true;
-    if (HOLIDAYS.has(day)) return false;
+    const t = cal.holidays ?? BUILTIN_HOLIDAYS;
+    if (t.work.has(day)) return true;
+    if (t.off.has(day)) return false;
   }
   return cal.weekdays.includes(weekdayOf(day));
 }
@@ -173,6 +267,25 @@ export function nextWorkingStart(at: Date, cal: CalendarConfig): Date {
   walkSpans(at, cal, ([s, e]) => {
     if (t >= e) return false;
     result = Math.max(t, s);
+    return true;
+  });
+  return new Date(result);
+}
+
+/**
+ * The start of the next working day after `at`: the first working interval's start of the first
+ * working day whose start is later than `at` (Friday 15:00 → Monday 09:00; 02:00 on a working day
+ * → 09:00 that day). "Tomorrow morning" for a working-time clock.
+ */
+export function nextWorkdayStart(at: Date, cal: CalendarConfig): Date {
+  const t = at.getTime();
+  let result = t;
+  let lastDay: string | undefined;
+  walkSpans(at, cal, ([s], day) => {
+    if (day === lastDay) return false; // only each day's first interval counts
+    lastDay = day;
+    if (s <= t) return false;
+    result = s;
     return true;
   });
   return new Date(result);
