@@ -80,7 +80,8 @@ describe('legacy card callback (POST /feishu/cards)', () => {
     // The legacy answer is the card itself (not wrapped in { card: { type: 'raw' } }).
     expect(moved.answer.card).toBeUndefined();
     expect(moved.answer.schema).toBe('2.0');
-    expect(JSON.stringify(moved.answer.body)).toContain('需求分析 · 负责人 李业务');
+    expect(JSON.stringify(moved.answer.body)).toContain('需求分析');
+    expect(JSON.stringify(moved.answer.body)).toContain('NEEDS_DONE');
     const [row] = await h.db.select().from(customers).where(eq(customers.name, '旧卡回调测试'));
     expect(row?.state).toBe('needs');
 
