@@ -28,6 +28,13 @@ export interface SubjectDef {
   /** The record's name for people: 'DD-20261204-001', 'HT-…', '华为' (reminders say "订单 DD-…" instead of "订单 #12"). */
   name?(tx: Tx, id: string): Promise<string | undefined>;
   show?(ctx: BotContext, id: string): Promise<Content | undefined>;
+  /**
+   * The SLA sweep just reminded, escalated or marked breached clocks of these records (ids as in
+   * deadlines.subject_id): refresh whatever shows their countdown (a live card, by PATCH). Runs
+   * after the sweep's own messages are queued, in a transaction of its own with a system actor and
+   * `ctx.now` = the sweep's moment; a failure is logged and costs only the refresh.
+   */
+  onDeadlineEvent?(ctx: BotContext, ids: string[]): Promise<void>;
 }
 
 /** One line of a salesperson's weekly nudge, grouped under `section` (e.g. '停滞的客户'). */

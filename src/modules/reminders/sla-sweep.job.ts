@@ -10,8 +10,8 @@
  * already dedupes.
  */
 import { and, asc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
-import { teamChatId } from '../../platform/actors';
-import type { Services } from '../../platform/context';
+import { makeContext, teamChatId } from '../../platform/actors';
+import type { Actor, Services } from '../../platform/context';
 import { withWriteLock, writeTransaction } from '../../platform/db/write-lock';
 import { enqueue, idempotencyKey } from '../../platform/feishu/outbox';
 import { defineJob, type JobSummary } from '../../platform/jobs/job';
@@ -165,6 +165,7 @@ export async function sweep(services: Services, now: Date, opts: { max?: number 
         where deadlines.id = v.column1 and deadlines.status = v.column5 and deadlines.next_action_at = v.column6`),
     );
   }
+  await touchSubjects(services, now, plans);
   const count = (f: (p: Plan) => boolean) => plans.filter(f).length;
   return {
     due: due.length,
@@ -175,6 +176,38 @@ export async function sweep(services: Services, now: Date, opts: { max?: number 
     messages,
     duplicates,
   };
+}
+
+const SWEEP_ACTOR: Actor = { openId: 'system', name: '系统', role: null, isAdmin: false };
+/** Subjects per onDeadlineEvent call (and transaction). */
+const HOOK_CHUNK = 100;
+
+/**
+ * Tells each subject's module which of its records had a clock reminded, escalated or marked
+ * breached, so what shows their countdowns (a live card) can be refreshed. After the sweep's own
+ * work: a failing hook is logged and changes nothing above.
+ */
+async function touchSubjects(services: Services, now: Date, plans: Plan[]): Promise<void> {
+  const byType = new Map<string, Set<string>>();
+  for (const p of plans) {
+    if (!p.notify && p.set.status === p.row.status) continue;
+    byType.set(p.row.subjectType, (byType.get(p.row.subjectType) ?? new Set()).add(p.row.subjectId));
+  }
+  for (const [subjectType, set] of byType) {
+    const hook = services.registry?.subjects[subjectType]?.onDeadlineEvent;
+    if (!hook) continue;
+    const ids = [...set];
+    for (let i = 0; i < ids.length; i += HOOK_CHUNK) {
+      const chunk = ids.slice(i, i + HOOK_CHUNK);
+      try {
+        await writeTransaction(services.database.db, (tx) =>
+          hook(makeContext(services, tx, { causeId: `sla.sweep:${now.getTime()}:${subjectType}:${i}`, now, actor: SWEEP_ACTOR }), chunk),
+        );
+      } catch (err) {
+        services.log.warn('deadline hook failed', { subjectType, ids: chunk.length, err });
+      }
+    }
+  }
 }
 
 /** One person's card: own reminders, then (supervisors) the breaches of others, then their own breaches. */
