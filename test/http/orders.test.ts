@@ -2,22 +2,36 @@
  * Orders over the webhook (issue 5 "Done when"), with encrypted, signed events at fixed action times:
  * - one message logs an order; the reply names its number; the 4-working-hour evaluation deadline
  *   and the 2 h / 4 h order confirmation (SPEC §3.3) show in /待办; the sweep after those hours
- *   reminds the owner and escalates the missed confirmation; at the 48 h hard limit it
- *   escalates to the supervisor;
+ *   reminds the owner and escalates the missed confirmation — and the live cards follow (已超时,
+ *   超过硬性期限) without anyone touching the order; at the 48 h hard limit it escalates to the supervisor;
+ * - a card posted in a group carries no buttons (everyone there sees the same card); the owner gets
+ *   a DM card with theirs, each department one when its step is due;
  * - engineering, PMC and finance confirm their steps from their DM cards; a salesperson clicking
  *   finance's button is refused and nothing changes; the group card is PATCHed after each step;
+ *   PMC and finance send a step back from their DM cards, with a note, and the owner hears why;
  * - a double click changes the order once; a click on an outdated card gets a toast and the fresh card;
  * - an important order cannot reach price confirmation without the supervisor's review;
- * - an order over the customer's credit limit warns the owner and the supervisors by DM only;
- * - partial payments add up; an overdue payment reminds the owner (once per day);
- * - the whole way: production, the weekly "tell the customer" reminder, progress notes (daily
- *   reminder when missing), on-time shipping recorded, receipt, payment in full → paid, summary, archive;
+ * - an important order whose change takes it below the threshold drops its pending review clock;
+ * - an order over the customer's credit limit warns the customer's owner and the supervisors by DM
+ *   only; only the customer's owner or a supervisor may log its orders (SPEC §1);
+ * - an order (card, history, progress, exceptions) is open to its owner, supervisors and the
+ *   departments, and refused to another salesperson;
+ * - partial payments add up; an overdue payment reminds the owner (once per day) — only once the
+ *   order has shipped (payment counts from the invoice); 客户已签收 without 货已送达 still records
+ *   the receipt confirmation on time;
+ * - the whole way: production, the weekly customer notice as a deadline (in /待办, reminded,
+ *   escalated, met by 已告知客户), progress notes (daily reminder when missing), on-time shipping
+ *   recorded, receipt, payment in full → paid, summary, archive;
+ * - /订单 <编号> 历史 pages through every history entry with its whole note;
+ * - the weekly nudge lists stalled production and overdue payments (not unshipped orders);
+ * - an exception unanswered at its hard limit escalates to the supervisor and its card shows it;
  * - a department's rejection needs a note and tells the owner; past Feishu's 14-day update window
  *   a change re-posts the card;
  * - changes go back to evaluation with an 8-hour clock and keep history; exceptions close with a
  *   cause and the cost allocation reaches only the supervisor and the responsible person;
  * - /订单 新建 without fields sends a form whose submit creates one order, once;
- * - bad input (unknown customer, quantity ≤ 0, due date in the past) gets a clear Chinese reply and writes nothing.
+ * - bad input (unknown customer, quantity ≤ 0, due date in the past, 付款期限 before 交期) gets a clear
+ *   Chinese reply and writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, count, eq } from 'drizzle-orm';
@@ -79,6 +93,14 @@ const step = (p: Person, id: string, event: string, form: Record<string, unknown
 };
 
 const order = async (id: string) => (await h.db.select().from(orders).where(eq(orders.id, id)))[0]!;
+/** 'MM-DD HH:mm' in Asia/Shanghai, as cards and /待办 write times. */
+const fmt = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(5, 16).replace('T', ' ');
+/** Takes a (not important) order from received into production, or on to shipped, each step from its party's DM card. */
+async function walk(id: string, to: 'in_production' | 'shipped', owner: Person = li) {
+  const steps: Array<[Person, string]> = [[owner, 'EVALUATE'], [eng, 'CONFIRM_TECH'], [pmc, 'CONFIRM_PRODUCTION'], [finance, 'CONFIRM_PRICE'], [owner, 'CUSTOMER_CONFIRM'], [owner, 'ENTER_ERP'], [owner, 'DISTRIBUTE'], [pmc, 'START_PRODUCTION']];
+  if (to === 'shipped') steps.push([owner, 'READY'], [owner, 'SHIP']);
+  for (const [p, e] of steps) expect((await step(p, id, e)).toast?.type, e).toBe('success');
+}
 const orderCount = async () => (await h.db.select({ n: count() }).from(orders))[0]!.n;
 const runNamed = async (name: string, at: Date) => {
   const out = await runJob(h.server.runtime.services, h.server.runtime.bot.jobs.get(name)!, at);
@@ -119,6 +141,15 @@ describe('logging an order and its first clocks', () => {
     expect(o).toMatchObject({ state: 'received', amount: 10_000, payBy: '2026-12-30', ownerOpenId: li.openId, receivedAt: T('2026-11-09T10:01') });
   });
 
+  it('puts no buttons on the group card, and gives the owner a DM card with theirs and the money', () => {
+    const groupCard = cards('group').find((m) => m.content.includes(`订单 ${id}`))!;
+    expect(callbacks(JSON.parse(groupCard.content)).filter((v) => v.action === 'orders.step')).toEqual([]);
+    expect(groupCard.content).toContain('私聊');
+    const mine = button(li, id, 'EVALUATE').message;
+    expect(mine.chat_id).not.toBe(GROUP);
+    expect(mine.content).toContain('¥10,000');
+  });
+
   it('shows the evaluation deadline (4 working hours, lunch excluded) and the 2 h / 4 h order confirmation in /待办', async () => {
     const todo = await ask(li, '/待办');
     expect(todo).toContain(`订单 ${id}「订单评估」截止 11-09 15:31`);
@@ -127,6 +158,8 @@ describe('logging an order and its first clocks', () => {
   });
 
   it('reminds the owner once the 4 working hours have passed; the supervisor hears only of the missed 4 h confirmation limit', async () => {
+    const groupCard = cards('group').find((m) => m.content.includes(`订单 ${id}`))!;
+    expect(groupCard.content).toContain('向客户确认订单 · 李业务 · 截止 11-09 13:31（剩 3 小时');
     const since = mark();
     await runNamed('sla.sweep', T('2026-11-09T15:35'));
     const dm = sentAfter(li, since);
@@ -134,6 +167,17 @@ describe('logging an order and its first clocks', () => {
     const escalated = sentAfter(boss, since);
     expect(escalated).toContain(`订单 ${id}「向客户确认订单」`);
     expect(escalated).not.toContain('订单评估'); // a target without a hard limit never escalates
+  });
+
+  it('refreshes the live cards when the sweep reminds and escalates: the countdown now says overdue', () => {
+    for (const live of [cards('group').find((m) => m.content.includes(`订单 ${id}`))!, button(li, id, 'EVALUATE').message]) {
+      const card = h.fake.messages.get(live.message_id)!;
+      expect(card.updates).toBeGreaterThan(0);
+      expect(card.content).toContain('向客户确认订单 · 李业务 · 截止 11-09 13:31（超过硬性期限 4 分钟');
+      expect(card.content).toContain('订单评估 · 李业务 · 截止 11-09 15:31（已超时 4 分钟）');
+      expect(card.content).toContain('"content":"超时"');
+      expect(card.content).toContain('剩余时间按 11-09 15:35 计');
+    }
   });
 
   it('escalates to the supervisor at the 48-working-hour hard limit', async () => {
@@ -154,8 +198,8 @@ describe('confirmation across departments', () => {
   it('moves through engineering, PMC and finance from their DM cards, PATCHing the group card after each step', async () => {
     tick('2026-11-10T09:00');
     id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=外壳 数量=100 单价=50 交期=2026-12-20', 'group'));
-    groupCard = button('group', id, 'EVALUATE').message;
-    const evaluated = await step(li, id, 'EVALUATE', {}, 'group');
+    groupCard = cards('group').find((m) => m.content.includes(`订单 ${id}`))!;
+    const evaluated = await step(li, id, 'EVALUATE');
     expect(evaluated.toast?.type).toBe('success');
     expect(JSON.stringify(evaluated.card?.data)).toContain('待技术确认');
 
@@ -192,7 +236,7 @@ describe('confirmation across departments', () => {
   });
 
   it('changes the order once on a double click, and answers the second click with a toast and the fresh card', async () => {
-    const b = button('group', id, 'CUSTOMER_CONFIRM');
+    const b = button(li, id, 'CUSTOMER_CONFIRM');
     const first = await clickAt(li, b.message, b.value);
     const second = await clickAt(li, b.message, b.value);
     expect(first.toast?.type).toBe('success');
@@ -236,6 +280,36 @@ describe('rejections and old cards', () => {
     expect(dm).toContain('新待办「订单评估」');
   });
 
+  it('lets PMC and then finance send the order back from their DM cards, each only with a note; the owner hears why each time', async () => {
+    tick('2026-11-10T15:00');
+    const other = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=端盖 数量=40 单价=25 交期=2026-12-20'));
+    await step(li, other, 'EVALUATE');
+    await step(eng, other, 'CONFIRM_TECH');
+    expect((await step(pmc, other, 'REJECT_PRODUCTION')).toast?.content).toContain('还缺少：说明');
+    expect((await order(other)).state).toBe('tech_confirmed');
+    let since = mark();
+    expect((await step(pmc, other, 'REJECT_PRODUCTION', { note: '产线排满，月底前做不了' })).toast?.type).toBe('success');
+    expect((await order(other)).state).toBe('received');
+    expect(sentAfter(li, since)).toContain('生产驳回');
+    expect(sentAfter(li, since)).toContain('产线排满，月底前做不了');
+
+    await step(li, other, 'EVALUATE');
+    await step(eng, other, 'CONFIRM_TECH');
+    await step(pmc, other, 'CONFIRM_PRODUCTION');
+    expect((await step(finance, other, 'REJECT_PRICE')).toast?.content).toContain('还缺少：说明');
+    since = mark();
+    expect((await step(finance, other, 'REJECT_PRICE', { note: '单价低于成本线' })).toast?.type).toBe('success');
+    expect((await order(other)).state).toBe('received');
+    expect(sentAfter(li, since)).toContain('价格驳回');
+    expect(sentAfter(li, since)).toContain('单价低于成本线');
+    expect(sentAfter(li, since)).toContain('新待办「订单评估」');
+    const rejections = await h.db.select().from(orderEvents).where(and(eq(orderEvents.orderId, other), eq(orderEvents.kind, 'step'), eq(orderEvents.toState, 'received')));
+    expect(rejections.map((e) => [e.event, e.note])).toEqual([
+      ['REJECT_PRODUCTION', '产线排满，月底前做不了'],
+      ['REJECT_PRICE', '单价低于成本线'],
+    ]);
+  });
+
   it("re-posts the card in its chat once it is past Feishu's 14-day update window", async () => {
     const live = button(li, id, 'EVALUATE').message;
     const before = cards(li).length;
@@ -273,7 +347,7 @@ describe('important orders and credit', () => {
     const o = await order(id);
     expect(o.important).toBe(true);
     button(boss, id, 'REVIEW'); // the supervisor got a review card
-    await step(li, id, 'EVALUATE', {}, 'group');
+    await step(li, id, 'EVALUATE');
     await step(eng, id, 'CONFIRM_TECH');
     await step(pmc, id, 'CONFIRM_PRODUCTION');
     const refused = await step(finance, id, 'CONFIRM_PRICE');
@@ -286,6 +360,45 @@ describe('important orders and credit', () => {
     const priced = await step(finance, id, 'CONFIRM_PRICE');
     expect(priced.toast?.type).toBe('success');
     expect((await order(id)).state).toBe('price_confirmed');
+  });
+
+  it("refuses another salesperson logging an order for a customer they do not own, and tells them nothing of its credit", async () => {
+    tick('2026-11-11T10:00');
+    const before = await orderCount();
+    const since = mark();
+    const reply = await ask(zhang, '/订单 新建 客户=华南电子 产品=主板 数量=10 单价=100 交期=2026-12-25');
+    expect(reply).toContain('没有权限：客户「华南电子」不是你负责的客户');
+    expect(await orderCount()).toBe(before);
+    expect(sentAfter(zhang, since)).not.toContain('信用');
+    expect(sentAfter(zhang, since)).not.toContain('¥50,000');
+  });
+
+  it("lets a supervisor log one; the credit warning goes to the customer's owner and the supervisors, not the others", async () => {
+    const since = mark();
+    const bossOrder = numberIn(await ask(boss, '/订单 新建 客户=华南电子 产品=主板 数量=10 单价=100 交期=2026-12-25'));
+    expect((await order(bossOrder)).ownerOpenId).toBe(boss.openId);
+    for (const p of [li, boss]) expect(sentAfter(p, since)).toContain('信用额度提醒');
+    expect(sentAfter(zhang, since)).toBe('');
+  });
+
+  it('drops the pending review when a change takes an important order below the threshold', async () => {
+    tick('2026-11-11T11:00');
+    const big = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=机箱 数量=1000 单价=150 交期=2026-12-25'));
+    expect((await order(big)).important).toBe(true);
+    const review = button(boss, big, 'REVIEW').message;
+    expect(await ask(boss, '/待办')).toContain(`订单 ${big}「重要订单主管审核」`);
+
+    await ask(li, `/订单 变更 ${big} 客户减量 数量=100`);
+    expect(await order(big)).toMatchObject({ amount: 15_000, important: false, state: 'changed' });
+    const [clock] = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, big), eq(deadlines.step, 'supervisor_review')));
+    expect(clock!.status).toBe('cancelled');
+    expect(await ask(boss, '/待办')).not.toContain(`订单 ${big}「重要订单主管审核」`);
+    const patched = h.fake.messages.get(review.message_id)!.content;
+    expect(callbacks(JSON.parse(patched)).some((v) => v.e === 'REVIEW')).toBe(false);
+
+    expect((await step(li, big, 'REEVALUATE')).toast?.type).toBe('success');
+    const reviews = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, big), eq(deadlines.step, 'supervisor_review'), eq(deadlines.status, 'open')));
+    expect(reviews).toEqual([]);
   });
 });
 
@@ -305,15 +418,33 @@ describe('payments', () => {
     expect(await h.db.select().from(orderPayments).where(eq(orderPayments.orderId, id))).toHaveLength(3);
   });
 
-  it('reminds the owner of an overdue payment, once per day', async () => {
+  it('does not call a payment overdue while the order has not shipped, however late its 付款期限', async () => {
     const since = mark();
     await runNamed('orders.payment_overdue', T('2026-11-26T09:30'));
+    expect(sentAfter(li, since)).not.toContain(id);
+  });
+
+  it('records the receipt confirmation on time when 客户已签收 comes without 货已送达', async () => {
+    await walk(id, 'shipped');
+    expect((await step(li, id, 'CONFIRM_RECEIPT')).toast?.type).toBe('success');
+    const o = await order(id);
+    expect(o).toMatchObject({ state: 'delivered', paidAmount: 5100 });
+    expect(o.arrivedAt).toEqual(o.deliveredAt);
+    const receipt = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, id), eq(deadlines.step, 'receipt_confirmation')));
+    expect(receipt).toHaveLength(1);
+    expect(receipt[0]!.status).toBe('met');
+    expect(receipt[0]!.metDeltaMs).toBeLessThan(0);
+  });
+
+  it('reminds the owner of the overdue payment once it has shipped, once per day', async () => {
+    const since = mark();
+    await runNamed('orders.payment_overdue', T('2026-11-26T11:00'));
     const dm = sentAfter(li, since);
     expect(dm).toContain('回款逾期');
     expect(dm).toContain(id);
     expect(dm).toContain('未收 ¥4,900');
     const again = mark();
-    await runNamed('orders.payment_overdue', T('2026-11-26T11:00'));
+    await runNamed('orders.payment_overdue', T('2026-11-26T14:00'));
     expect(sentAfter(li, again)).toBe('');
   });
 });
@@ -331,13 +462,12 @@ describe('the whole way through', () => {
     for (const e of ['CUSTOMER_CONFIRM', 'ENTER_ERP', 'DISTRIBUTE']) expect((await step(li, id, e)).toast?.type).toBe('success');
     expect((await step(pmc, id, 'START_PRODUCTION')).toast?.type).toBe('success');
     expect((await order(id)).state).toBe('in_production');
-    const monday = mark();
-    await runNamed('orders.customer_weekly', T('2026-11-16T10:00'));
-    expect(sentAfter(li, monday)).toContain('向客户通报');
-    expect(sentAfter(li, monday)).toContain(id);
+    const started = (await order(id)).updatedAt;
+    expect(await ask(li, '/待办')).toContain(`订单 ${id}「向客户通报生产进度」截止 ${fmt(new Date(started.getTime() + 7 * 86_400_000))}`);
 
     tick('2026-11-17T10:00');
     expect(await ask(li, `/订单 进度 ${id} 已完成 60% 已告知客户`)).toContain('已告知客户');
+    expect(await ask(li, '/待办')).toContain(`订单 ${id}「向客户通报生产进度」截止 11-24 10:01`);
     const since = mark();
     await runNamed('orders.progress_daily', T('2026-11-17T16:00'));
     expect(sentAfter(li, since)).not.toContain(id);
@@ -448,5 +578,207 @@ describe('bad input', () => {
     const list = await ask(li, '/订单 列表 状态=已归档');
     expect(list).toContain('已归档');
     expect(list).toMatch(/DD-20261116-\d{3}/);
+  });
+});
+
+describe('who may open an order (SPEC §1)', () => {
+  let id = '';
+
+  it('refuses another salesperson the card, the history, progress notes and exceptions, and writes nothing', async () => {
+    tick('2026-11-26T09:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=导轨 数量=50 单价=40 交期=2026-12-28 备注=客户要求加急不要外传'));
+    const before = (await h.db.select({ n: count() }).from(orderEvents).where(eq(orderEvents.orderId, id)))[0]!.n;
+    for (const text of [`/订单 ${id}`, `/订单 ${id} 历史`, `/订单 进度 ${id} 我来看看`, `/订单 异常 ${id} 随便登记`]) {
+      const reply = await ask(zhang, text);
+      expect(reply, text).toContain(`没有权限：订单 ${id} 不是你负责的订单`);
+      expect(reply, text).not.toContain('加急');
+    }
+    expect((await h.db.select({ n: count() }).from(orderEvents).where(eq(orderEvents.orderId, id)))[0]!.n).toBe(before);
+    expect(await h.db.select().from(orderExceptions).where(eq(orderExceptions.orderId, id))).toEqual([]);
+  });
+
+  it('opens it to the departments and supervisors (money only where their role sees it)', async () => {
+    const pmcView = await ask(pmc, `/订单 ${id}`);
+    expect(pmcView).toContain('加急');
+    expect(pmcView).not.toContain('¥2,000');
+    expect(await ask(finance, `/订单 ${id}`)).toContain('¥2,000');
+    expect(await ask(boss, `/订单 ${id} 历史`)).toContain('登记订单');
+  });
+});
+
+describe('input checks', () => {
+  it('refuses a 付款期限 before the 交期, from the command, the form and a change, and writes nothing', async () => {
+    tick('2026-11-26T10:00');
+    const before = await orderCount();
+    expect(await ask(li, '/订单 新建 客户=东方精密 产品=X 数量=5 单价=1 交期=2026-12-20 付款期限=2026-12-10')).toContain('付款期限 2026-12-10 早于交期 2026-12-20');
+    const { messageId } = await h.say(li, '/订单 新建', { createTime: tick() });
+    const form = h.repliesTo(messageId)[0]!;
+    const submit = callbacks(JSON.parse(form.content)).find((v) => v.action === 'orders.create')!;
+    const bad = await clickAt(li, form, submit, { customer: '东方精密', product: '外壳', qty: '10', price: '8', due: '2026-12-30 +0800', pay_by: '2026-12-01 +0800' });
+    expect(bad.toast?.content).toContain('付款期限 2026-12-01 早于交期 2026-12-30');
+    expect(await orderCount()).toBe(before);
+
+    const id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=X 数量=5 单价=1 交期=2026-12-20 付款期限=2026-12-31'));
+    const moved = await ask(li, `/订单 变更 ${id} 客户推迟交期 交期=2027-01-10`);
+    expect(moved).toContain('付款期限 2026-12-31 早于交期 2027-01-10');
+    expect(moved).toContain('付款期限=…');
+    expect(await order(id)).toMatchObject({ state: 'received', dueDate: '2026-12-20', payBy: '2026-12-31' });
+    expect(await ask(li, `/订单 变更 ${id} 客户推迟交期 交期=2027-01-10 付款期限=2027-02-10`)).toContain('变更中');
+  });
+});
+
+describe('the weekly customer notice is a deadline (SPEC §3.3)', () => {
+  let id = '';
+  let unshipped = '';
+
+  // 张业务's own customer: his /待办 and reminders hold only this story.
+  beforeAll(async () => {
+    await h.db.insert(customers).values({ name: '北方重工', ownerOpenId: zhang.openId, state: 'archived', stateEnteredAt: clock, createdAt: clock, updatedAt: clock });
+  });
+  const notices = () => h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, id), eq(deadlines.step, 'customer_notice'))).orderBy(deadlines.id);
+
+  it('opens on entering production, 7 calendar days with a 10-day hard limit, and shows in /待办', async () => {
+    tick('2026-11-26T11:00');
+    id = numberIn(await ask(zhang, '/订单 新建 客户=北方重工 产品=机柜 数量=20 单价=300 交期=2027-01-20 付款期限=2027-02-20'));
+    // Logged but never shipped: its 付款期限 passes, and it must still not count as an overdue payment.
+    unshipped = numberIn(await ask(zhang, '/订单 新建 客户=北方重工 产品=样品 数量=1 单价=500 交期=2026-11-27 付款期限=2026-11-28'));
+    await walk(id, 'in_production', zhang);
+    const started = (await order(id)).updatedAt;
+    const [open] = await notices();
+    expect(open).toMatchObject({ status: 'open', clock: 'calendar', targetAt: new Date(started.getTime() + 7 * 86_400_000), limitAt: new Date(started.getTime() + 10 * 86_400_000) });
+    expect(await ask(zhang, '/待办')).toContain(`订单 ${id}「向客户通报生产进度」截止 ${fmt(open!.targetAt!)}`);
+  });
+
+  it('is met by a progress note marked 已告知客户, and the next week counts from it; a plain note does not meet it', async () => {
+    tick('2026-11-27T10:00');
+    await ask(zhang, `/订单 进度 ${id} 机柜焊接完成`);
+    expect((await notices()).map((r) => r.status)).toEqual(['open']);
+    tick('2026-11-27T11:00');
+    expect(await ask(zhang, `/订单 进度 ${id} 喷涂中 预计下周完工 已告知客户`)).toContain('已告知客户');
+    const rows = await notices();
+    expect(rows.map((r) => r.status)).toEqual(['met', 'open']);
+    expect(rows[0]!.metDeltaMs).toBeLessThan(0);
+    expect(rows[1]).toMatchObject({ targetAt: T('2026-12-04T11:01'), limitAt: T('2026-12-07T11:01') });
+    expect(await ask(zhang, '/待办')).toContain(`订单 ${id}「向客户通报生产进度」截止 12-04 11:01`);
+  });
+
+  it('retired the Monday card that told the same thing again', () => {
+    expect(h.server.runtime.bot.jobs.has('orders.customer_weekly')).toBe(false);
+  });
+});
+
+describe('the whole history, page by page', () => {
+  let id = '';
+  const note = (i: number) => `第${i}次跟进：${'客户反馈包装需要加固，已与品质确认方案并安排复检'.repeat(8)}——第${i}条完`;
+
+  it('shows every entry with its whole note, newest page first, and turns the pages in place', async () => {
+    tick('2026-11-27T14:00');
+    id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=托盘 数量=30 单价=60 交期=2026-12-28'));
+    // Quoted, a note keeps its punctuation (unquoted, '：' would read as key=value).
+    for (let i = 1; i <= 12; i++) expect(await ask(li, `/订单 进度 ${id} 「${note(i)}」`)).toContain('已记录');
+    // The live card clips history lines and points to the pages.
+    const live = button(li, id, 'EVALUATE').message.content;
+    expect(live).not.toContain('第12条完');
+    expect(live).toContain(`/订单 ${id} 历史`);
+
+    const { messageId } = await h.say(li, `/订单 ${id} 历史`, { createTime: tick() });
+    const page1 = h.repliesTo(messageId)[0]!;
+    expect(page1.content).toContain('第 1/2 页 · 共 13 条');
+    for (let i = 12; i >= 3; i--) expect(page1.content).toContain(note(i));
+    expect(page1.content).toContain('**#13**');
+    expect(page1.content).not.toContain(note(2));
+
+    const older = callbacks(JSON.parse(page1.content)).find((v) => v.action === 'orders.history' && v.p === 2)!;
+    const turned = await clickAt(li, page1, older);
+    const page2 = JSON.stringify(turned.card?.data);
+    expect(page2).toContain('第 2/2 页');
+    for (const i of [1, 2]) expect(page2).toContain(note(i));
+    expect(page2).toContain('**#1**');
+    expect(page2).toContain('登记订单');
+    expect(await ask(li, `/订单 ${id} 历史 2`)).toContain(note(1));
+  });
+
+  it('refuses a page number without 历史, and a page turn by someone who may not see the order', async () => {
+    expect(await ask(li, `/订单 ${id} 2`)).toContain('要翻页请写「历史」');
+    const { messageId } = await h.say(li, `/订单 ${id} 历史`, { createTime: tick() });
+    const page = h.repliesTo(messageId)[0]!;
+    const older = callbacks(JSON.parse(page.content)).find((v) => v.action === 'orders.history')!;
+    const r = await clickAt(zhang, page, older);
+    expect(r.toast?.content).toContain('不是你负责的订单');
+  });
+});
+
+/**
+ * Sweeps a minute after `due`, after a sweep a minute before it that takes the backlog of the
+ * stories above (their repeated escalations), so the cards show what fell due right then.
+ */
+async function sweepAfter(due: Date) {
+  await runNamed('sla.sweep', new Date(due.getTime() - 60_000));
+  const since = mark();
+  await runNamed('sla.sweep', new Date(due.getTime() + 60_000));
+  return since;
+}
+
+describe('an exception unanswered at its hard limit', () => {
+  it('reminds the owner at 4 working hours, escalates to the supervisor at 8, and the exception card shows the breach', async () => {
+    tick('2026-11-30T10:00');
+    const id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=面框 数量=10 单价=80 交期=2027-01-20'));
+    await ask(li, `/订单 异常 ${id} 供应商断料 交期有风险`);
+    const excId = `${id}-E1`;
+    const [clock] = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, excId), eq(deadlines.step, 'exception_response')));
+    // 4 working hours to respond, 8 to the hard limit (lunch and the night excluded).
+    expect(clock).toMatchObject({ targetAt: T('2026-11-30T15:32'), limitAt: T('2026-12-01T10:32') });
+    const card = button(li, excId, 'RESPOND', 'orders.exception').message;
+
+    const reminded = await sweepAfter(T('2026-11-30T15:32'));
+    expect(sentAfter(li, reminded)).toContain(`订单异常 ${excId}「异常响应」`);
+    expect(sentAfter(boss, reminded)).not.toContain(`订单异常 ${excId}`);
+
+    const since = await sweepAfter(T('2026-12-01T10:32'));
+    const escalated = sentAfter(boss, since);
+    expect(escalated).toContain('超时');
+    expect(escalated).toContain(`订单异常 ${excId}「异常响应」`);
+    expect((await h.db.select().from(deadlines).where(eq(deadlines.id, clock!.id)))[0]!.status).toBe('breached');
+    const live = h.fake.messages.get(card.message_id)!.content;
+    expect(live).toContain('异常响应 · 李业务 · 截止 11-30 15:32（超过硬性期限 1 分钟');
+  });
+});
+
+describe('the weekly customer notice, reminded and escalated; the weekly nudge', () => {
+  const zhangsOrder = async (product: string) => (await h.db.select().from(orders).where(and(eq(orders.ownerOpenId, zhang.openId), eq(orders.product, product))))[0]!.id;
+
+  it('reminds the owner when the week is up and escalates to the supervisor three days later; the live card says so', async () => {
+    const id = await zhangsOrder('机柜');
+    const reminded = await sweepAfter(T('2026-12-04T11:01'));
+    expect(sentAfter(zhang, reminded)).toContain(`订单 ${id}「向客户通报生产进度」`);
+    expect(sentAfter(boss, reminded)).not.toContain(`订单 ${id}「向客户通报生产进度」`);
+
+    const nudged = mark();
+    await runNamed('sla.weekly_nudge', T('2026-12-07T09:30'));
+    const his = sentAfter(zhang, nudged);
+    expect(his).toContain('每周跟进提醒');
+    expect(his).toContain('生产中订单没有进度');
+    expect(his).toContain(`${id} 北方重工 · 机柜（3 天无记录）`);
+    // His sample order was never shipped: its 付款期限 has passed, but nothing is owed yet.
+    expect(his).not.toContain('回款逾期');
+    expect(his).not.toContain(`${await zhangsOrder('样品')} 北方重工 未收`);
+    const mine = sentAfter(li, nudged);
+    expect(mine).toContain('回款逾期');
+    expect(mine).toMatch(/DD-20261112-\d{3} 东方精密 未收 ¥4,900（期限 2026-11-25）/);
+    const team = sentAfter(boss, nudged);
+    expect(team).toContain('团队汇总');
+    expect(team).toMatch(/张业务：[^\n"]*生产中订单没有进度 1/);
+
+    const since = await sweepAfter(T('2026-12-07T11:01'));
+    const escalated = sentAfter(boss, since);
+    expect(escalated).toContain('超时');
+    expect(escalated).toContain(`订单 ${id}「向客户通报生产进度」`);
+    const live = button(zhang, id, 'READY').message.content;
+    expect(live).toContain('向客户通报生产进度 · 张业务 · 截止 12-04 11:01（超过硬性期限 1 分钟');
+  });
+
+  it('never lost a card on the way: every message and PATCH was accepted by the fake Feishu', async () => {
+    const dead = await h.db.select().from(outboxMessages).where(eq(outboxMessages.status, 'dead'));
+    expect(dead.map((d) => d.lastError)).toEqual([]);
   });
 });

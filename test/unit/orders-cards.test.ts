@@ -2,15 +2,19 @@
  * Locks in what an order card shows to whom (SPEC §1 信息保密, issue 5 item 3):
  * - prices, amounts and payments only in a private chat, to the owner and the money roles — never
  *   in a group, not even the owner's own card there;
- * - only the buttons the viewer's role may use, carrying the order's id and version;
+ * - only the buttons the viewer's role may use, carrying the order's id and version — and none on a
+ *   card posted in a group (one card for everyone there: steps are taken on DM cards);
+ * - the countdowns say when they were computed;
  * - a cost allocation only to supervisors and the responsible person, in private;
- * - a long history never pushes a card over Feishu's 30 KB limit;
+ * - a long history never pushes a card over Feishu's 30 KB limit, and points to the paged history;
+ * - a history page shows every entry on it whole (500-character notes), numbered, with buttons to
+ *   the newer and older pages, and stays under 30 KB;
  * - the list and form cards render completely.
  */
 import { describe, expect, it } from 'vitest';
 import { CARD_MAX_BYTES, cardBytes } from '../../src/platform/cards';
 import { People } from '../../src/platform/sla/people';
-import { exceptionCard, orderCard, orderFormCard, orderListCard, type OrderView, type Viewer } from '../../src/modules/orders/orders.cards';
+import { exceptionCard, historyCard, orderCard, orderFormCard, orderListCard, type OrderView, type Viewer } from '../../src/modules/orders/orders.cards';
 import type { Order, OrderEvent, OrderException } from '../../src/modules/orders/orders.schema';
 
 const now = new Date('2026-11-09T02:00:00Z');
@@ -56,6 +60,29 @@ describe('order card: buttons', () => {
   });
 });
 
+describe('order card: in a group', () => {
+  it('shows no step buttons to a group, not even the owner’s, and says where to act', () => {
+    expect(events(orderCard(view(), v('ou_li', 'group')))).toEqual([]);
+    expect(events(orderCard(view({ state: 'production_confirmed' }), v('ou_fin', 'group')))).toEqual([]);
+    expect(text(orderCard(view(), v('ou_li', 'group')))).toContain('私聊');
+  });
+
+  it('shows no buttons on an exception card in a group either', () => {
+    const exc: OrderException = {
+      id: 'DD-20261109-001-E1', orderId: order.id, description: '来料不良', state: 'open', version: 1, loggedBy: 'ou_li', loggedAt: now, respondedAt: null,
+      cause: null, loss: null, share: null, allocatedAmount: null, responsibleOpenId: null, closedBy: null, closedAt: null, closingNote: null, updatedAt: now,
+    };
+    expect(events(exceptionCard(view(), exc, v('ou_li', 'group')))).toEqual([]);
+    expect(events(exceptionCard(view(), exc, v('ou_li')))).toEqual(['RESPOND', 'CLOSE']);
+  });
+});
+
+describe('order card: countdowns', () => {
+  it('says as of when the remaining time was computed', () => {
+    expect(text(orderCard(view(), v('ou_li')))).toContain('剩余时间按 11-09 10:00 计');
+  });
+});
+
 describe('order card: size', () => {
   it('stays under 30 KB with a long history of long notes', () => {
     const history: OrderEvent[] = Array.from({ length: 60 }, (_, i) => ({
@@ -65,6 +92,39 @@ describe('order card: size', () => {
     const card = orderCard(view({ state: 'in_production' }, history), v('ou_li'));
     expect(cardBytes(card)).toBeLessThan(CARD_MAX_BYTES);
     expect(text(card)).toContain('历史记录');
+    expect(text(card)).toContain(`/订单 ${order.id} 历史`);
+  });
+});
+
+describe('history page', () => {
+  const long = (i: number): OrderEvent => ({
+    id: i, orderId: order.id, at: now, actorOpenId: 'ou_li', kind: 'progress', event: 'LOG_PROGRESS', fromState: 'in_production', toState: 'in_production',
+    note: `第${i}条`.padEnd(500, '进'), customerNotified: false, detail: null,
+  });
+
+  it('shows every entry of the page whole, numbered from the first, with both page buttons, under 30 KB', () => {
+    const entries = Array.from({ length: 10 }, (_, i) => long(25 - i)); // page 2 of 35: entries #25 … #16
+    const card = historyCard(view({ state: 'in_production' }), { entries, total: 35, page: 2, pages: 4 }, v('ou_li'));
+    expect(cardBytes(card)).toBeLessThan(CARD_MAX_BYTES);
+    const t = text(card);
+    expect(t).not.toContain('${');
+    for (const e of entries) expect(t).toContain(e.note!);
+    expect(t).toContain('**#25**');
+    expect(t).toContain('**#16**');
+    expect(t).toContain('第 2/4 页');
+    const pages = [...t.matchAll(/"action":"orders.history","id":"DD-20261109-001","p":(\d+)/g)].map((m) => Number(m[1]));
+    expect(pages).toEqual([1, 3]);
+  });
+
+  it('has no 较新 button on the first page and no 较早 button on the last', () => {
+    const only = historyCard(view(), { entries: [long(1)], total: 1, page: 1, pages: 1 }, v('ou_li'));
+    expect(text(only)).not.toContain('orders.history');
+  });
+
+  it('shows payments without amounts in a group', () => {
+    const pay: OrderEvent = { ...long(2), kind: 'payment', event: null, note: null, detail: { amount: 4000, paid: 4000, outstanding: 6000, onTime: true } };
+    expect(text(historyCard(view(), { entries: [pay], total: 2, page: 1, pages: 1 }, v('ou_li')))).toContain('¥4,000');
+    expect(text(historyCard(view(), { entries: [pay], total: 2, page: 1, pages: 1 }, v('ou_li', 'group')))).not.toContain('¥');
   });
 });
 

@@ -8,6 +8,8 @@
  *   a supervisor's review; the review is offered only for important, not yet reviewed orders;
  * - every target and hard limit of the §3.2 table, with its clock (W/C) and anchor, and the due
  *   times they give on the business calendar;
+ * - the weekly customer notice of SPEC §3.3 is a deadline (7 calendar days, over weekends too);
+ * - a 付款期限 before the 交期 is refused (payment counts from the shipment's invoice);
  * - the exception workflow (respond, close with a cause);
  * - the cost-allocation table and its pure function, with rounding and bad input.
  */
@@ -19,7 +21,7 @@ import { allocateCost, ORDER_COST_ALLOCATION } from '../../src/modules/orders/or
 import { buttonEvents } from '../../src/modules/orders/orders.cards';
 import { ORDER_CONFIG } from '../../src/modules/orders/orders.config';
 import type { Order } from '../../src/modules/orders/orders.schema';
-import { EVENT_GUARDS, exceptionWorkflow, isImportant, ORDER_RULES, orderWorkflow } from '../../src/modules/orders/orders.workflow';
+import { EVENT_GUARDS, exceptionWorkflow, isImportant, ORDER_RULES, orderWorkflow, payByProblem } from '../../src/modules/orders/orders.workflow';
 import type { Role } from '../../src/platform/roles';
 
 const now = new Date('2026-11-09T02:00:00Z');
@@ -89,16 +91,18 @@ const expected: Record<string, Record<string, Row>> = {
     CANCEL: cancel(['distribution']),
   },
   distributed: {
-    START_PRODUCTION: { to: 'in_production', by: ['pmc', 'owner'], enter: ['progress_update', 'shipping_prep', 'shipment'], leave: [] },
+    START_PRODUCTION: { to: 'in_production', by: ['pmc', 'owner'], enter: ['progress_update', 'customer_notice', 'shipping_prep', 'shipment'], leave: [] },
     REQUEST_CHANGE: change([]),
     CANCEL: cancel([]),
   },
   in_production: {
     LOG_PROGRESS: { to: 'in_production', by: ['owner', 'supervisor', 'pmc', 'quality', 'engineering', 'logistics'], enter: ['progress_update'], leave: ['progress_update'] },
-    READY: { to: 'ready_to_ship', by: ['owner', 'pmc', 'logistics'], enter: [], leave: ['progress_update', 'shipping_prep'] },
+    // A note the customer was told of meets the weekly customer notice too, and the next week starts.
+    LOG_CUSTOMER_NOTICE: { to: 'in_production', by: ['owner', 'supervisor', 'pmc', 'quality', 'engineering', 'logistics'], enter: ['progress_update', 'customer_notice'], leave: ['progress_update', 'customer_notice'] },
+    READY: { to: 'ready_to_ship', by: ['owner', 'pmc', 'logistics'], enter: [], leave: ['progress_update', 'customer_notice', 'shipping_prep'] },
     HOLD: { to: 'on_hold', by: ['owner', 'supervisor'], enter: [], leave: [] },
-    REQUEST_CHANGE: change(['progress_update', 'shipping_prep']),
-    CANCEL: cancel(['progress_update', 'shipping_prep']),
+    REQUEST_CHANGE: change(['progress_update', 'customer_notice', 'shipping_prep']),
+    CANCEL: cancel(['progress_update', 'customer_notice', 'shipping_prep']),
   },
   on_hold: {
     RESUME: { to: 'in_production', by: ['owner', 'supervisor'], enter: [], leave: [] },
@@ -163,7 +167,7 @@ describe('order workflow: every state × event', () => {
   }
 
   it('steps that send an order back or stop it need a note', () => {
-    for (const [state, event] of [['evaluated', 'REJECT_TECH'], ['tech_confirmed', 'REJECT_PRODUCTION'], ['production_confirmed', 'REJECT_PRICE'], ['received', 'REJECT_REVIEW'], ['received', 'CANCEL'], ['in_production', 'HOLD'], ['paid', 'SUMMARIZE'], ['received', 'REQUEST_CHANGE']] as const) {
+    for (const [state, event] of [['in_production', 'LOG_CUSTOMER_NOTICE'], ['evaluated', 'REJECT_TECH'], ['tech_confirmed', 'REJECT_PRODUCTION'], ['production_confirmed', 'REJECT_PRICE'], ['received', 'REJECT_REVIEW'], ['received', 'CANCEL'], ['in_production', 'HOLD'], ['paid', 'SUMMARIZE'], ['received', 'REQUEST_CHANGE']] as const) {
       const by = expected[state]![event]!.by[0]!;
       expect(transition(wf, state, event, { now, actor: actorOf(by), data: { supervisor_review: 'ok' } })).toEqual({ ok: false, code: 'MISSING_FIELDS', missing: ['note'] });
     }
@@ -208,6 +212,7 @@ describe('important orders need the supervisor before price confirmation', () =>
   it('never shows buttons for command-only and automatic events', () => {
     const owner = { openId: 'ou_li', role: 'sales' as const, audience: 'private' as const };
     expect(buttonEvents(order({ state: 'in_production' }), owner).map((b) => b.event)).not.toContain('LOG_PROGRESS');
+    expect(buttonEvents(order({ state: 'in_production' }), owner).map((b) => b.event)).not.toContain('LOG_CUSTOMER_NOTICE');
     expect(buttonEvents(order({ state: 'delivered', paidAmount: 1000 }), owner)).toEqual([]);
   });
 });
@@ -223,6 +228,8 @@ describe('SPEC §3.2 deadlines as data', () => {
     ['erp_entry', { target: { hours: 2 }, limit: { hours: 4 }, clock: 'working', owner: 'owner' }],
     ['distribution', { target: { hours: 1 }, clock: 'working', owner: 'owner' }],
     ['progress_update', { target: { days: 1 }, clock: 'working', owner: 'owner' }],
+    // SPEC §3.3 "at least weekly while producing": customer-facing, so calendar time; escalates 3 days late.
+    ['customer_notice', { target: { days: 7 }, limit: { days: 10 }, clock: 'calendar', owner: 'owner' }],
     ['shipping_prep', { target: { days: 1 }, clock: 'working', owner: 'owner', anchor: 'due' }],
     ['shipment', { limit: {}, clock: 'calendar', owner: 'owner', anchor: 'due' }],
     ['receipt_confirmation', { target: { days: 1 }, clock: 'working', owner: 'owner' }],
@@ -250,6 +257,17 @@ describe('SPEC §3.2 deadlines as data', () => {
 
   it('order confirmation to the customer (SPEC §3.3): 2 h target and 4 h hard limit, counted in working time', () => {
     expect(dueTimes(ORDER_RULES.order_confirmation, sh('2026-11-02T17:00'), cal)).toMatchObject({ targetAt: sh('2026-11-03T10:00'), limitAt: sh('2026-11-03T12:00') });
+  });
+
+  it('the customer notice logged on a Friday is due again the next Friday, weekend included, and escalates the Monday after', () => {
+    expect(dueTimes(ORDER_RULES.customer_notice, sh('2026-11-13T17:00'), cal)).toMatchObject({ targetAt: sh('2026-11-20T17:00'), limitAt: sh('2026-11-23T17:00') });
+  });
+
+  it('refuses a payment date before the due date, and accepts the same day or later, or none', () => {
+    expect(payByProblem('2026-12-20', '2026-12-19')).toContain('付款期限 2026-12-19 早于交期 2026-12-20');
+    expect(payByProblem('2026-12-20', '2026-12-20')).toBeNull();
+    expect(payByProblem('2026-12-20', '2027-01-20')).toBeNull();
+    expect(payByProblem('2026-12-20', undefined)).toBeNull();
   });
 
   it('shipping preparation is due one working day before a Monday due date; shipment on the due date itself', () => {

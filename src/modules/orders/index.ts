@@ -8,8 +8,8 @@ import { exceptionCard, loadOrderView, orderCard } from './orders.cards';
 import { orderCommands } from './orders.commands';
 import { orderJobs, orderNudges } from './orders.jobs';
 import { orderExceptions } from './orders.schema';
-import { findOrder } from './orders.service';
-import { eq } from 'drizzle-orm';
+import { findOrder, maySeeOrder, notYoursText, refreshOrders } from './orders.service';
+import { eq, inArray } from 'drizzle-orm';
 
 export const ordersModule = defineModule({
   name: 'orders',
@@ -25,9 +25,12 @@ export const ordersModule = defineModule({
       async show(ctx, id) {
         const order = await findOrder(ctx.tx, id);
         if (!order) return undefined;
+        if (!maySeeOrder(ctx.actor, order)) return { text: notYoursText(order) };
         const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
         return { card: orderCard(view, { openId: ctx.actor.openId, role: ctx.actor.role, audience: 'private' }) };
       },
+      // A reminder or breach changes what the live cards say ("剩 2 小时" → "已超时"): PATCH them.
+      onDeadlineEvent: (ctx, ids) => refreshOrders(ctx, ids),
     },
     order_exception: {
       label: '订单异常',
@@ -36,8 +39,14 @@ export const ordersModule = defineModule({
         const [exc] = await ctx.tx.select().from(orderExceptions).where(eq(orderExceptions.id, id));
         const order = exc && (await findOrder(ctx.tx, exc.orderId));
         if (!exc || !order) return undefined;
+        if (!maySeeOrder(ctx.actor, order)) return { text: notYoursText(order) };
         const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
         return { card: exceptionCard(view, exc, { openId: ctx.actor.openId, role: ctx.actor.role, audience: 'private' }) };
+      },
+      // The exception cards and the order's cards show the response clock.
+      onDeadlineEvent: async (ctx, ids) => {
+        const rows = ids.length ? await ctx.tx.select({ orderId: orderExceptions.orderId }).from(orderExceptions).where(inArray(orderExceptions.id, ids)) : [];
+        await refreshOrders(ctx, rows.map((r) => r.orderId));
       },
     },
   },

@@ -12,10 +12,10 @@ import { defineCardAction, type CardActionResult } from '../../platform/router/c
 import { SELLERS } from '../../platform/roles';
 import { dayKey } from '../../platform/time';
 import { eventLabel, stateLabel } from '../../platform/workflow/workflow';
-import { exceptionCard, loadOrderView, orderCard, type Audience } from './orders.cards';
+import { exceptionCard, historyCard, loadHistoryPage, loadOrderView, orderCard, type Audience } from './orders.cards';
 import { newOrderSchema } from './orders.commands';
 import { orderExceptions } from './orders.schema';
-import { clickedCard, createOrder, findOrder, fireExceptionEvent, fireOrderEvent, orderFromSource, postCard, refreshCards } from './orders.service';
+import { audienceOfChat, clickedCard, createOrder, findOrder, fireExceptionEvent, fireOrderEvent, maySeeOrder, notYoursText, orderFromSource, postCard, refreshCards } from './orders.service';
 import { exceptionWorkflow, orderWorkflow } from './orders.workflow';
 
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
@@ -93,10 +93,30 @@ export const createAction = defineCardAction({
     const order = await createOrder(ctx, parsed.data, value.s);
     const audience: Audience = value.a;
     await postCard(ctx, order, ctx.chat ? { chatId: ctx.chat.id, audience } : { dm: ctx.actor.openId });
+    // As with the command: a group card has no buttons, the owner's steps are on a DM card.
+    if (ctx.chat && audience === 'group') await postCard(ctx, order, { dm: ctx.actor.openId });
     return { toast: { type: 'success', text: `已登记订单 ${order.id}` }, card: submitted(order.id) };
+  },
+});
+
+/**
+ * 较新 / 较早 on a history card: the page turns in place (the card is answered with the new page).
+ * Reading only — no version to check; the clicker must be allowed to see the order (SPEC §1), and
+ * money shows as on the card's chat (never in a group).
+ */
+export const historyAction = defineCardAction({
+  id: 'orders.history',
+  value: z.object({ id: z.string().min(1), p: z.number().int().min(1) }),
+  async run(ctx, { value }) {
+    const order = (await findOrder(ctx.tx, value.id)) ?? refuse('NOT_FOUND', `订单 ${value.id} 不存在。`);
+    if (!maySeeOrder(ctx.actor, order)) refuse('NOT_ALLOWED', notYoursText(order));
+    const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+    const page = await loadHistoryPage(ctx.tx, order.id, value.p);
+    const audience = await audienceOfChat(ctx.tx, ctx.chat?.id);
+    return { card: historyCard(view, page, { openId: ctx.actor.openId, role: ctx.actor.role, audience }) };
   },
 });
 
 const submitted = (id: string) => simpleCard('新建订单 · 已提交', 'grey', `已登记订单 **${id}**，订单卡片已发在本会话。发送 /订单 ${id} 可随时查看。`);
 
-export const orderCardActions = [stepAction, exceptionAction, createAction];
+export const orderCardActions = [stepAction, exceptionAction, createAction, historyAction];

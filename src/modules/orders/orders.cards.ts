@@ -3,12 +3,12 @@
  * and a viewer: the same order renders with only the buttons the viewer may use, and with money
  * only for the owner and the money roles in a private chat (never in a group).
  */
-import { and, asc, desc, eq, inArray, like, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, like, type SQL } from 'drizzle-orm';
 import cardTpl from '../../../cards/order-card.json';
 import exceptionTpl from '../../../cards/order-exception.json';
 import formTpl from '../../../cards/order-form.json';
 import listTpl from '../../../cards/order-list.json';
-import { CARD_MAX_BYTES, cardBytes, hr, md, renderCard, type Card } from '../../platform/cards';
+import { button, CARD_MAX_BYTES, cardBytes, hr, md, renderCard, type Card } from '../../platform/cards';
 import type { Services } from '../../platform/context';
 import type { Tx } from '../../platform/db/client';
 import { yuan } from '../../platform/format';
@@ -182,7 +182,11 @@ export function orderCard(view: OrderView, viewer: Viewer): Card {
   if (openExc.length) status.push(`**异常**：${openExc.map((e) => `${e.id}（${stateLabel(exceptionWorkflow, e.state)}）${e.description}`).join('；')}`);
   const notes = view.events.filter((e) => e.note && e.kind !== 'created').slice(0, ORDER_CONFIG.notesShown);
   const history = view.events.slice(0, ORDER_CONFIG.historyShown);
-  const events = buttonEvents(o, viewer);
+  // A group sees one card for everyone: buttons there would be the creator's, refused to anyone
+  // else. Steps are taken on each party's own DM card (the owner gets one when the order is logged
+  // in a group; departments and supervisors when their step is due).
+  const events = viewer.audience === 'group' ? [] : buttonEvents(o, viewer);
+  const clipped = view.events.length > ORDER_CONFIG.historyShown || history.some((e) => e.note && Array.from(e.note).length > HISTORY_NOTE_MAX);
 
   const elements: unknown[] = [md(facts.join('\n')), hr(), md(status.join('\n'))];
   if (notes.length) elements.push(md(`**最新记录**\n${notes.map((e) => `• ${eventLine(e, view, money)}`).join('\n')}`));
@@ -190,10 +194,14 @@ export function orderCard(view: OrderView, viewer: Viewer): Card {
     const more = view.events.length > ORDER_CONFIG.historyShown ? `\n…仅显示最近 ${ORDER_CONFIG.historyShown} 条` : '';
     elements.push({
       tag: 'collapsible_panel',
+      element_id: 'history',
       expanded: false,
       header: { title: { tag: 'markdown', content: `**历史记录（${history.length}${more ? '+' : ''}）**` } },
-      elements: [md(history.map((e) => `• ${eventLine(e, view, money, 60)}`).join('\n') + more)],
+      elements: [md(history.map((e) => `• ${eventLine(e, view, money, HISTORY_NOTE_MAX)}`).join('\n') + more + (clipped ? `\n${fullHistoryHint(o.id)}` : ''))],
     });
+  }
+  if (viewer.audience === 'group' && Object.keys(stateEvents(o.state)).length > 0) {
+    elements.push(md(`<font color='grey'>各步骤在各自与机器人的私聊卡片上操作（业务员、各部门、主管各有一张）；也可私聊发送 /订单 ${o.id}。</font>`));
   }
   if (events.length) {
     const placeholder = events.some((e) => needsNote(e.event, o.state)) ? '说明（驳回、取消、暂停、总结时必填）' : '说明（选填）';
@@ -210,7 +218,9 @@ export function orderCard(view: OrderView, viewer: Viewer): Card {
       ),
     );
   }
-  elements.push(md(`<font color='grey'>v${o.version} · 更新于 ${formatLocal(o.updatedAt, view.tz)}</font>`));
+  // The countdowns are as of the render; the card is re-rendered at every change and whenever the
+  // SLA sweep reminds or escalates one of its clocks, so say when that was.
+  elements.push(md(`<font color='grey'>v${o.version} · 更新于 ${formatLocal(o.updatedAt, view.tz)} · 剩余时间按 ${formatLocal(view.now, view.tz)} 计</font>`));
 
   const overdue = view.deadlines.some((d) => d.status === 'breached' || (d.status === 'open' && (d.targetAt ?? d.limitAt)!.getTime() < view.now.getTime()));
   const card = renderCard(cardTpl, {
@@ -223,7 +233,47 @@ export function orderCard(view: OrderView, viewer: Viewer): Card {
   });
   // Belt and braces for Feishu's 30 KB limit: the history panel is the only part that grows.
   if (cardBytes(card) < CARD_MAX_BYTES - 1024) return card;
-  return { ...card, body: { elements: elements.filter((e) => (e as { tag?: string }).tag !== 'collapsible_panel') } };
+  const slim = elements.map((e) => ((e as { tag?: string }).tag === 'collapsible_panel' ? md(`**历史记录**：较长，未在卡片中显示。${fullHistoryHint(o.id)}`) : e));
+  return { ...card, body: { elements: slim } };
+}
+
+/** History lines on the order card are clipped to this many characters; /订单 <编号> 历史 shows them whole. */
+const HISTORY_NOTE_MAX = 60;
+const fullHistoryHint = (id: string) => `完整历史（逐条、全文）：发送 /订单 ${id} 历史 [页码]`;
+
+/** One page of an order's history, newest first; `ordinal` of the newest entry on it = total − offset. */
+export interface HistoryPage {
+  entries: OrderEvent[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+/** Page `page` (1 = newest) of an order's whole history; a page past the end shows the last one. */
+export async function loadHistoryPage(tx: Tx, orderId: string, page: number): Promise<HistoryPage> {
+  const size = ORDER_CONFIG.historyPageSize;
+  const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(orderEvents).where(eq(orderEvents.orderId, orderId));
+  const pages = Math.max(1, Math.ceil(n / size));
+  const p = Math.min(Math.max(1, Math.floor(page)), pages);
+  const entries = await tx.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(desc(orderEvents.id)).limit(size).offset((p - 1) * size);
+  return { entries, total: n, page: p, pages };
+}
+
+/**
+ * /订单 <编号> 历史 [页]: every history entry with its whole note, numbered from the first (#1 登记订单),
+ * newest page first, with 较新/较早 buttons that turn the page in place. Money as on the order card.
+ */
+export function historyCard(view: OrderView, h: HistoryPage, viewer: Viewer): Card {
+  const o = view.order;
+  const money = moneyFor(o, viewer);
+  const first = h.total - (h.page - 1) * ORDER_CONFIG.historyPageSize;
+  const lines = h.entries.map((e, i) => `**#${first - i}** ${eventLine(e, view, money, Number.POSITIVE_INFINITY)}`);
+  const turn = (label: string, page: number) => button(label, { action: 'orders.history', id: o.id, p: page });
+  const nav = [...(h.page > 1 ? [turn('‹ 较新', h.page - 1)] : []), ...(h.page < h.pages ? [turn('较早 ›', h.page + 1)] : [])];
+  const elements: unknown[] = [md(lines.length ? lines.join('\n') : '还没有历史记录。')];
+  if (nav.length) elements.push({ tag: 'column_set', flex_mode: 'flow', horizontal_spacing: 'small', columns: nav.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })) });
+  elements.push(md(`<font color='grey'>第 ${h.page}/${h.pages} 页 · 共 ${h.total} 条 · 截至 ${formatLocal(view.now, view.tz)} · 发送 /订单 ${o.id} 历史 <页码> 跳页</font>`));
+  return renderCard(listTpl, { title: `订单 ${o.id} · 历史记录`, subtitle: `${o.customerName} · ${stateLabel(orderWorkflow, o.state)} · 第 ${h.page}/${h.pages} 页`, elements });
 }
 
 /** An exception: description, response clock, and (closed) the cause and — for supervisors and the responsible person — the allocation. */
@@ -246,7 +296,8 @@ export function exceptionCard(view: OrderView, exc: OrderException, viewer: View
   }
   const elements: unknown[] = [md(lines.join('\n'))];
   const isOwner = viewer.openId === o.ownerOpenId;
-  const may = availableEvents(exceptionWorkflow, exc.state, { role: viewer.role, isOwner });
+  // As on the order card: no buttons on a card a whole group sees.
+  const may = viewer.audience === 'group' ? [] : availableEvents(exceptionWorkflow, exc.state, { role: viewer.role, isOwner });
   if (may.length) {
     const causeSelect = {
       tag: 'select_static',

@@ -15,11 +15,11 @@ import { People } from '../../platform/sla/people';
 import { deadlines } from '../../platform/sla/sla.schema';
 import { formatLocal } from '../../platform/time';
 import { stateLabel } from '../../platform/workflow/workflow';
-import { orderFormCard, orderListCard } from './orders.cards';
+import { historyCard, loadHistoryPage, loadOrderView, orderFormCard, orderListCard, type Audience } from './orders.cards';
 import { ORDER_CONFIG } from './orders.config';
 import { orders } from './orders.schema';
-import { createOrder, logException, logProgress, postCard, recordPayment, requestChange, requireOrder } from './orders.service';
-import { ORDER_RULES, orderWorkflow } from './orders.workflow';
+import { createOrder, logException, logProgress, postCard, recordPayment, requestChange, requireVisibleOrder } from './orders.service';
+import { ORDER_RULES, orderWorkflow, payByProblem } from './orders.workflow';
 
 /** key=value spellings of /订单 新建 (also the names of the form card's fields, see orders.card-actions.ts). */
 export const NEW_ORDER_KEYS = {
@@ -35,17 +35,22 @@ export const NEW_ORDER_KEYS = {
 
 /** One schema for the command and the form card: the same Chinese errors either way. */
 export const newOrderSchema = (today: string) =>
-  z.object({
-    customer: arg.text('客户', 100),
-    product: arg.text('产品', 100),
-    spec: arg.text('规格', 100).optional(),
-    qty: arg.quantity('数量'),
-    price: arg.amount('单价'),
-    due: arg.date('交期', today, { notPast: true }),
-    payBy: arg.date('付款期限', today, { notPast: true }).optional(),
-    note: arg.text('备注', 500).optional(),
-    important: arg.flag(),
-  });
+  z
+    .object({
+      customer: arg.text('客户', 100),
+      product: arg.text('产品', 100),
+      spec: arg.text('规格', 100).optional(),
+      qty: arg.quantity('数量'),
+      price: arg.amount('单价'),
+      due: arg.date('交期', today, { notPast: true }),
+      payBy: arg.date('付款期限', today, { notPast: true }).optional(),
+      note: arg.text('备注', 500).optional(),
+      important: arg.flag(),
+    })
+    .superRefine((o, c) => {
+      const problem = payByProblem(o.due, o.payBy);
+      if (problem) c.addIssue({ code: 'custom', message: `${problem}请改为 ${o.due} 或之后；不填则默认交期后 ${ORDER_CONFIG.defaultPaymentDays} 天。`, path: ['payBy'] });
+    });
 
 const orderNo = () => arg.text('订单编号', 40);
 /** Private details in a group go by DM; the group hears that they did. */
@@ -83,21 +88,40 @@ export const newOrderCommand = defineCommand({
     }
     const order = await createOrder(ctx, args);
     await postCard(ctx, order, { reply: true });
+    // The group card has no buttons (everyone sees the same card): the owner's steps are on a DM card.
+    if (ctx.chat?.type === 'group') await postCard(ctx, order, { dm: ctx.actor.openId });
   },
 });
 
 export const showOrderCommand = defineCommand({
   path: ['订单'],
   aliases: [['order', 'show'], ['order']],
-  summary: '订单卡片：状态、期限、全部历史和你可进行的步骤',
-  summaryEn: 'order card with history and next-step buttons',
-  usage: '/订单 <编号>',
-  examples: ['/订单 DD-20261204-001'],
-  positional: ['number'],
-  args: () => z.object({ number: orderNo() }),
-  async run(ctx, { number }) {
-    const order = await requireOrder(ctx.tx, number);
-    await postCard(ctx, order, { reply: true });
+  summary: '订单卡片：状态、期限、最近历史和你可进行的步骤；加「历史」逐条分页看全部历史（全文）',
+  summaryEn: 'order card with next-step buttons; 历史 [page]: the whole history, paged',
+  usage: '/订单 <编号> [历史 [页码]]',
+  examples: ['/订单 DD-20261204-001', '/订单 DD-20261204-001 历史', '/订单 DD-20261204-001 历史 2'],
+  positional: ['number', 'page'],
+  flags: { history: ['历史', 'history'] },
+  args: () =>
+    z
+      .object({
+        number: orderNo(),
+        history: arg.flag(),
+        page: z
+          .string()
+          .regex(/^\d{1,4}$/, '页码须是正整数，例如 /订单 DD-20261204-001 历史 2')
+          .transform(Number)
+          .refine((n) => n >= 1, '页码须是正整数，例如 /订单 DD-20261204-001 历史 2')
+          .optional(),
+      })
+      .refine((a) => a.history || a.page === undefined, { message: '要翻页请写「历史」：/订单 <编号> 历史 <页码>' }),
+  async run(ctx, { number, history, page }) {
+    const order = await requireVisibleOrder(ctx, number);
+    if (!history) return postCard(ctx, order, { reply: true });
+    const audience: Audience = ctx.chat?.type === 'group' ? 'group' : 'private';
+    const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+    const h = await loadHistoryPage(ctx.tx, order.id, page ?? 1);
+    return { card: historyCard(view, h, { openId: ctx.actor.openId, role: ctx.actor.role, audience }) };
   },
 });
 
@@ -162,7 +186,7 @@ export const listOrdersCommand = defineCommand({
 export const progressCommand = defineCommand({
   path: ['订单', '进度'],
   aliases: [['order', 'progress']],
-  summary: '记录订单进度（生产中每个工作日一条；加「已告知客户」表示已向客户通报）',
+  summary: '记录订单进度（生产中每个工作日一条；加「已告知客户」表示已向客户通报，生产中至少每 7 天一次）',
   summaryEn: 'log order progress',
   usage: '/订单 进度 <编号> <说明> [已告知客户]',
   examples: ['/订单 进度 DD-20261204-001 已完成贴片 60%，品质正常 已告知客户'],

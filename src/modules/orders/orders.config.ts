@@ -19,8 +19,11 @@ export const ORDER_CONFIG = {
   paymentRoles: ['finance', 'supervisor'] as readonly Role[],
   /** 下发: the departments that get the order card when it is distributed (PMC/采购/品质/财务). */
   distributeTo: ['pmc', 'quality', 'finance'] as readonly Role[],
-  /** Weekly "tell the customer" reminder: an in-production order without a customer-notified note for this many days. */
-  customerNoticeDays: 7,
+  /**
+   * Who may open any order (its card, history, progress and exceptions) besides its owner (SPEC §1
+   * 信息保密): supervisors and the departments that work on orders. Another salesperson may not.
+   */
+  viewerRoles: ['supervisor', 'finance', 'pmc', 'engineering', 'quality', 'logistics', 'gm'] as readonly Role[],
   /** Weekly nudge: an in-production order without any progress note for this many days is "stalled". */
   stalledProgressDays: 3,
   /** Lines on /订单 列表 and on job cards; the rest are counted. */
@@ -28,4 +31,6 @@ export const ORDER_CONFIG = {
   /** Latest notes on an order card, and history lines in its collapsible panel. */
   notesShown: 3,
   historyShown: 40,
+  /** Entries per page of /订单 <编号> 历史: full notes (≤ 500 characters each) stay far under Feishu's 30 KB. */
+  historyPageSize: 10,
 } as const;

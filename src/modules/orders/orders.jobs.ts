@@ -1,9 +1,14 @@
 /**
  * Order reminders that are not one deadline: the daily "no progress note today" for orders in
- * production, the weekly "tell the customer", and overdue payments. Each sends at most one card
- * per person per day (or week) through the reminder ledger, so a re-run sends nothing twice.
+ * production, and overdue payments. Each sends at most one card per person per day through the
+ * reminder ledger, so a re-run sends nothing twice.
+ *
+ * The weekly "tell the customer" (SPEC §3.3) is a deadline now (ORDER_RULES.customer_notice: 7
+ * calendar days from the last notice, escalating at 10), so it shows in /待办, is reminded by the SLA
+ * sweep on the day it falls due for that order, and escalates; the old Monday card that listed the
+ * same orders was retired so nobody is told twice.
  */
-import { and, eq, gte, notInArray, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, notInArray, sql } from 'drizzle-orm';
 import { simpleCard } from '../../platform/cards';
 import type { Services } from '../../platform/context';
 import { writeTransaction } from '../../platform/db/write-lock';
@@ -19,20 +24,25 @@ import { ORDER_CONFIG } from './orders.config';
 import { orderEvents, orders, type Order } from './orders.schema';
 import { cutoffOf } from './orders.service';
 
-const CLOSED = ['cancelled', 'archived'];
-
-/** In-production orders without a progress note since `since` (or without one passed on to the customer). */
-async function silentSince(tx: Tx, since: Date, customerNotified: boolean): Promise<Order[]> {
+/** In-production orders without a progress note since `since`. */
+async function silentSince(tx: Tx, since: Date): Promise<Order[]> {
   const noted = tx
     .select({ id: orderEvents.orderId })
     .from(orderEvents)
-    .where(and(eq(orderEvents.kind, 'progress'), gte(orderEvents.at, since), customerNotified ? eq(orderEvents.customerNotified, true) : undefined));
+    .where(and(eq(orderEvents.kind, 'progress'), gte(orderEvents.at, since)));
   return tx.select().from(orders).where(and(eq(orders.state, 'in_production'), notInArray(orders.id, noted)));
 }
 
-/** Orders whose payment date's cutoff has passed with money still owed. */
+/**
+ * Payment counts from the invoice, i.e. the shipment (SPEC §3.2 "payment: contract terms, anchor
+ * invoice"): only shipped or delivered orders can be overdue — an order not yet shipped owes nothing,
+ * however old its 付款期限, and an advance payment on it is just recorded.
+ */
+export const PAYMENT_DUE_STATES = ['shipped', 'delivered'] as const;
+
+/** Shipped or delivered orders whose payment date's cutoff has passed with money still owed. */
 async function overduePayments(tx: Tx, now: Date, tz: string): Promise<Order[]> {
-  const open = await tx.select().from(orders).where(and(notInArray(orders.state, CLOSED), sql`${orders.paidAmount} + 0.005 < ${orders.amount}`));
+  const open = await tx.select().from(orders).where(and(inArray(orders.state, [...PAYMENT_DUE_STATES]), sql`${orders.paidAmount} + 0.005 < ${orders.amount}`));
   return open.filter((o) => cutoffOf(o.payBy, tz).getTime() < now.getTime());
 }
 
@@ -62,21 +72,9 @@ export async function dailyProgress(services: Services, now: Date): Promise<JobS
   const tz = services.config.BUSINESS_TZ;
   const today = dayKey(now, tz);
   if (!isWorkingDay(today, services.calendar)) return { skipped: '非工作日', cards: 0 };
-  const silent = await silentSince(services.database.db, startOfDay(today, tz), false);
+  const silent = await silentSince(services.database.db, startOfDay(today, tz));
   const cards = await sendPerOwner(services, now, 'orders.progress', today, group(silent, (o) => `• ${o.id} ${o.customerName} · ${o.product} · 交期 ${o.dueDate}`), (lines) =>
     simpleCard('今日订单进度未更新 · Progress due', 'orange', ['以下生产中的订单今天还没有进度记录：', ...lines, '', '发送 /订单 进度 <编号> <说明> 更新（进度、品质、交期）。'].join('\n')),
-  );
-  return { orders: silent.length, cards };
-}
-
-export async function weeklyCustomerNotice(services: Services, now: Date): Promise<JobSummary> {
-  const tz = services.config.BUSINESS_TZ;
-  const today = dayKey(now, tz);
-  const week = addDays(today, 1 - weekdayOf(today));
-  const since = startOfDay(addDays(today, -ORDER_CONFIG.customerNoticeDays), tz);
-  const silent = await silentSince(services.database.db, since, true);
-  const cards = await sendPerOwner(services, now, 'orders.customer_notice', week, group(silent, (o) => `• ${o.id} ${o.customerName} · ${o.product} · 交期 ${o.dueDate}`), (lines) =>
-    simpleCard('本周请向客户通报生产进度 · Tell the customer', 'wathet', [`以下生产中的订单近 ${ORDER_CONFIG.customerNoticeDays} 天没有向客户通报进度：`, ...lines, '', '通报后发送 /订单 进度 <编号> <说明> 已告知客户。'].join('\n')),
   );
   return { orders: silent.length, cards };
 }
@@ -100,27 +98,20 @@ export const progressDailyJob = defineJob({
   run: ({ services, now }) => dailyProgress(services, now),
 });
 
-export const customerWeeklyJob = defineJob({
-  name: 'orders.customer_weekly',
-  schedule: '0 10 * * 1',
-  description: '每周一 10:00 提醒向客户通报生产进度。Weekly "tell the customer".',
-  run: ({ services, now }) => weeklyCustomerNotice(services, now),
-});
-
 export const paymentOverdueJob = defineJob({
   name: 'orders.payment_overdue',
   schedule: '30 9 * * *',
-  description: '回款逾期提醒（工作日 09:30，发给订单业务员）。Overdue payments.',
+  description: '回款逾期提醒（工作日 09:30，发给订单业务员；只算已出货的订单）。Overdue payments of shipped orders.',
   run: ({ services, now }) => paymentOverdue(services, now),
 });
 
-export const orderJobs = [progressDailyJob, customerWeeklyJob, paymentOverdueJob];
+export const orderJobs = [progressDailyJob, paymentOverdueJob];
 
 /** Weekly nudge lines: stalled production and overdue payments, per owner (money only in this private card). */
 export async function orderNudges(tx: Tx, now: Date, services: Services): Promise<Nudge[]> {
   const tz = services.config.BUSINESS_TZ;
   const since = startOfDay(addDays(dayKey(now, tz), -ORDER_CONFIG.stalledProgressDays), tz);
-  const stalled = await silentSince(tx, since, false);
+  const stalled = await silentSince(tx, since);
   const late = await overduePayments(tx, now, tz);
   return [
     ...stalled.map((o) => ({ ownerOpenId: o.ownerOpenId, section: '生产中订单没有进度', line: `${o.id} ${o.customerName} · ${o.product}（${ORDER_CONFIG.stalledProgressDays} 天无记录）` })),

@@ -11,7 +11,8 @@ import { nextNumber } from '../../platform/db/numbering';
 import { refuse } from '../../platform/errors';
 import { yuan } from '../../platform/format';
 import { parseAmount } from '../../platform/router/parse';
-import { LIVE, meetDeadlines, openDeadline } from '../../platform/sla/deadlines';
+import { roleLabel, type Role } from '../../platform/roles';
+import { cancelDeadlines, LIVE, meetDeadlines, openDeadline } from '../../platform/sla/deadlines';
 import { People } from '../../platform/sla/people';
 import { deadlines } from '../../platform/sla/sla.schema';
 import { addDays, atMinutes, formatLocal } from '../../platform/time';
@@ -23,7 +24,7 @@ import { allocateCost, isAllocationCause, ORDER_COST_ALLOCATION } from './orders
 import { exceptionCard, loadOrderView, orderCard, type Audience, type Viewer } from './orders.cards';
 import { ORDER_CONFIG } from './orders.config';
 import { orderCards, orderEvents, orderExceptions, orderPayments, orders, type Order, type OrderException } from './orders.schema';
-import { EVENT_GUARDS, exceptionWorkflow, isImportant, isPrimaryEvent, NOT_A_BUTTON, ORDER_RULES, orderWorkflow } from './orders.workflow';
+import { EVENT_GUARDS, exceptionWorkflow, isImportant, isPrimaryEvent, NOT_A_BUTTON, ORDER_RULES, orderWorkflow, payByProblem } from './orders.workflow';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 /** Money is compared to the fen. */
@@ -49,6 +50,23 @@ export async function findOrder(tx: Tx, number: string): Promise<Order | undefin
 
 export async function requireOrder(tx: Tx, number: string): Promise<Order> {
   return (await findOrder(tx, number)) ?? refuse('NOT_FOUND', `没有订单「${number}」。订单编号形如 ${ORDER_CONFIG.numberPrefix}-20261204-001，发送 /订单 列表 查看。`);
+}
+
+/**
+ * SPEC §1 信息保密: an order (its card, notes, history, progress and exceptions) is open to its owner,
+ * the supervisors and the departments that work on orders — not to another salesperson.
+ */
+export const maySeeOrder = (actor: { openId: string; role: Role | null }, o: Pick<Order, 'ownerOpenId'>): boolean =>
+  o.ownerOpenId === actor.openId || (!!actor.role && ORDER_CONFIG.viewerRoles.includes(actor.role));
+
+export const notYoursText = (o: Pick<Order, 'id'>) =>
+  `没有权限：订单 ${o.id} 不是你负责的订单。订单只对负责的业务员、${ORDER_CONFIG.viewerRoles.map(roleLabel).join('、')}开放；发送 /订单 列表 查看你的订单。`;
+
+/** The order a command names, if the actor may see it (else a refusal that says who may). */
+export async function requireVisibleOrder(ctx: BotContext, number: string): Promise<Order> {
+  const order = await requireOrder(ctx.tx, number);
+  if (!maySeeOrder(ctx.actor, order)) refuse('NOT_ALLOWED', notYoursText(order));
+  return order;
 }
 
 async function getOrder(tx: Tx, id: string): Promise<Order> {
@@ -135,6 +153,14 @@ export async function refreshCards(ctx: BotContext, orderId: string, skipKey?: s
   }
 }
 
+/** Re-renders every posted card of these orders (the SLA sweep reminded or escalated one of their clocks). */
+export async function refreshOrders(ctx: BotContext, orderIds: Iterable<string>): Promise<void> {
+  for (const id of new Set(orderIds)) {
+    const [row] = await ctx.tx.select({ id: orders.id }).from(orders).where(eq(orders.id, id));
+    if (row) await refreshCards(ctx, id);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // History
 
@@ -161,6 +187,11 @@ export interface NewOrder {
 export async function createOrder(ctx: BotContext, input: NewOrder, sourceKey?: string): Promise<Order> {
   const tz = tzOf(ctx);
   const customer = await requireCustomer(ctx.tx, input.customer);
+  // SPEC §1: a salesperson sees full detail (open orders, credit) only of customers they own, so
+  // only the customer's owner — or a supervisor — logs its orders.
+  if (customer.ownerOpenId !== ctx.actor.openId && ctx.actor.role !== 'supervisor') {
+    refuse('NOT_ALLOWED', `没有权限：客户「${customer.name}」不是你负责的客户，只有该客户的负责业务员或主管可以为它登记订单。如需接手，请联系主管转移客户。`);
+  }
   const amount = round2(input.qty * input.price);
   const id = await nextNumber(ctx.tx, ORDER_CONFIG.numberPrefix, ctx.now, tz);
   const [order] = await ctx.tx
@@ -203,7 +234,12 @@ export async function orderFromSource(tx: Tx, sourceKey: string): Promise<Order 
   return row;
 }
 
-/** SPEC §3.2: an order taking the customer's open amount over its credit limit warns the owner and the supervisors — by DM only. */
+/**
+ * SPEC §3.2: an order taking the customer's open amount over its credit limit warns the owner and the
+ * supervisors — by DM only. "The owner" is the customer's owner (SPEC §1: credit is theirs and the
+ * supervisors' to see), not whoever happens to own the order (a supervisor, or the salesperson the
+ * customer was moved away from).
+ */
 async function creditCheck(ctx: BotContext, order: Order, customer: Customer): Promise<void> {
   if (customer.creditLimit === null || customer.creditLimit === undefined) return;
   const open = await openAmountOf(ctx.tx, customer.id);
@@ -215,7 +251,7 @@ async function creditCheck(ctx: BotContext, order: Order, customer: Customer): P
     `触发订单：${order.id}（${yuan(order.amount)}），业务员 ${people.name(order.ownerOpenId)}。`,
     `建议：预收款、缩短账期或暂缓生产，由主管决定。`,
   ].join('\n');
-  for (const to of new Set([order.ownerOpenId, ...people.withRole('supervisor')])) await ctx.send({ kind: 'send', to: { openId: to }, content: { text } });
+  for (const to of new Set([customer.ownerOpenId, ...people.withRole('supervisor')])) await ctx.send({ kind: 'send', to: { openId: to }, content: { text } });
   await ctx.audit({ action: 'order.credit_warning', subjectType: 'order', subjectId: order.id, detail: { customerId: customer.id, open, limit: customer.creditLimit } });
 }
 
@@ -242,7 +278,8 @@ const STAMPS: Record<string, (o: Order, ctx: BotContext) => Partial<Order>> = {
   REVIEW: (_, ctx) => ({ reviewedBy: ctx.actor.openId, reviewedAt: ctx.now }),
   SHIP: (o, ctx) => ({ shippedAt: ctx.now, onTimeDelivery: ctx.now.getTime() <= cutoffOf(o.dueDate, tzOf(ctx)).getTime() }),
   ARRIVED: (_, ctx) => ({ arrivedAt: ctx.now }),
-  CONFIRM_RECEIPT: (_, ctx) => ({ deliveredAt: ctx.now }),
+  // 货已送达 skipped: the goods arrived at the latest when the customer signed for them.
+  CONFIRM_RECEIPT: (o, ctx) => ({ deliveredAt: ctx.now, arrivedAt: o.arrivedAt ?? ctx.now }),
 };
 
 export interface FireOptions {
@@ -262,6 +299,12 @@ export async function fireOrderEvent(ctx: BotContext, id: string, event: string,
   const guard = offered ? EVENT_GUARDS[event]?.(order) : null;
   if (guard) refuse('INVALID_TRANSITION', guard);
   const note = opts.note?.trim() || undefined;
+  if (event === 'CONFIRM_RECEIPT' && offered && !order.arrivedAt) {
+    // 货已送达 was skipped: the receipt clock starts now (arrival = signature) and the transition
+    // meets it, so every delivered order has its receipt confirmation on record, on time. A refusal
+    // below rolls this back with everything else.
+    await openDeadline(ctx.tx, ctx.services.calendar, { subjectType: 'order', subjectId: id, rule: ORDER_RULES.receipt_confirmation, ownerOpenId: order.ownerOpenId, anchorAt: ctx.now, now: ctx.now });
+  }
   const applied = await applyTransition(ctx, {
     workflow: orderWorkflow,
     subjectType: 'order',
@@ -277,7 +320,7 @@ export async function fireOrderEvent(ctx: BotContext, id: string, event: string,
   });
   const stamp = STAMPS[event]?.(order, ctx);
   if (stamp) await ctx.tx.update(orders).set(stamp).where(eq(orders.id, id));
-  const kind = opts.kind ?? (event === 'LOG_PROGRESS' ? 'progress' : 'step');
+  const kind = opts.kind ?? (PROGRESS_EVENTS.has(event) ? 'progress' : 'step');
   await addEvent(ctx, id, { kind, event, fromState: applied.from, toState: applied.to, note: note ?? null, customerNotified: opts.customerNotified ?? false, detail: opts.detail ?? null });
   const after = await getOrder(ctx.tx, id);
   // Delivered (the customer confirmed receipt): the quality follow-up a month later (SPEC §3.3), with
@@ -317,17 +360,23 @@ async function announce(ctx: BotContext, order: Order, applied: Applied, event: 
 // ---------------------------------------------------------------------------------------------
 // Progress, changes, payments
 
+/** Events that write a progress line, not a step, into the history. */
+const PROGRESS_EVENTS: ReadonlySet<string> = new Set(['LOG_PROGRESS', 'LOG_CUSTOMER_NOTICE']);
+
 /** Who may add a progress note: whoever may fire LOG_PROGRESS (the owner and the departments that see production). */
 const PROGRESS_ROLES: readonly string[] = orderWorkflow.states.in_production.on!.LOG_PROGRESS!.roles;
 
-/** /订单 进度: in production it meets the daily update clock; in other live states it is a note. */
+/**
+ * /订单 进度: in production it meets the daily update clock — and, marked 已告知客户, the weekly
+ * customer notice (SPEC §3.3), whose next week starts then. In other live states it is a note.
+ */
 export async function logProgress(ctx: BotContext, number: string, note: string, customerNotified: boolean): Promise<Order> {
-  const order = await requireOrder(ctx.tx, number);
+  const order = await requireVisibleOrder(ctx, number);
   if (orderWorkflow.states[order.state as keyof typeof orderWorkflow.states]?.terminal) refuse('INVALID_TRANSITION', `订单 ${order.id} 已${stateLabel(orderWorkflow, order.state)}，不能再记录进度。`);
   const allowed = order.ownerOpenId === ctx.actor.openId || (!!ctx.actor.role && PROGRESS_ROLES.includes(ctx.actor.role));
   if (!allowed) refuse('NOT_ALLOWED', `没有权限：只有订单 ${order.id} 的业务员、主管和 PMC/品质/工程/物流可以记录进度。`);
   let after = order;
-  if (order.state === 'in_production') after = await fireOrderEvent(ctx, order.id, 'LOG_PROGRESS', { note, customerNotified });
+  if (order.state === 'in_production') after = await fireOrderEvent(ctx, order.id, customerNotified ? 'LOG_CUSTOMER_NOTICE' : 'LOG_PROGRESS', { note, customerNotified });
   else await addEvent(ctx, order.id, { kind: 'progress', note, customerNotified });
   await refreshCards(ctx, order.id);
   return after;
@@ -351,6 +400,8 @@ export async function requestChange(ctx: BotContext, number: string, note: strin
     dueDate: fields.due ?? order.dueDate,
     payBy: fields.payBy ?? order.payBy,
   };
+  const payBy = payByProblem(next.dueDate, next.payBy);
+  if (payBy) refuse('BAD_INPUT', `${payBy}${fields.payBy ? `请改为 ${next.dueDate} 或之后。` : `新交期晚于原付款期限，请同时写 付款期限=…（${next.dueDate} 或之后）。`}`);
   const amount = round2(next.qty * next.unitPrice);
   const important = isImportant(amount, order.flagged);
   const before = { qty: order.qty, price: order.unitPrice, due: order.dueDate, payBy: order.payBy };
@@ -362,6 +413,11 @@ export async function requestChange(ctx: BotContext, number: string, note: strin
     .set({ ...next, amount, important, confirmFrom: ctx.now, ...(changed.length ? { reviewedBy: null, reviewedAt: null } : {}) })
     .where(eq(orders.id, order.id));
   const moved = await fireOrderEvent(ctx, order.id, 'REQUEST_CHANGE', { note, kind: 'change', detail: { before, after, changed } });
+  // No longer important (the amount fell below the threshold, not flagged): the pending review is
+  // moot — its clock is cancelled (not met), and the supervisors' cards lose the review button.
+  if (order.important && !important) {
+    await cancelDeadlines(ctx.tx, { subjectType: 'order', subjectId: order.id }, { steps: [ORDER_RULES.supervisor_review.step], now: ctx.now });
+  }
   if (amount > order.amount) {
     const [customer] = await ctx.tx.select().from(customers).where(eq(customers.id, order.customerId));
     if (customer) await creditCheck(ctx, moved, customer);
@@ -411,7 +467,7 @@ export async function recordPayment(ctx: BotContext, number: string, amount: num
 
 /** /订单 异常: a numbered exception with a 4-working-hour response clock, on the owner's and supervisors' cards. */
 export async function logException(ctx: BotContext, number: string, description: string): Promise<OrderException> {
-  const order = await requireOrder(ctx.tx, number);
+  const order = await requireVisibleOrder(ctx, number);
   if (order.state === 'cancelled') refuse('INVALID_TRANSITION', `订单 ${order.id} 已取消，不能登记异常。`);
   const [{ n } = { n: 0 }] = await ctx.tx.select({ n: count() }).from(orderExceptions).where(eq(orderExceptions.orderId, order.id));
   const id = `${order.id}-E${n + 1}`;
