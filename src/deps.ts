@@ -6,7 +6,7 @@ import { modules as defaultModules } from './modules';
 import { systemClock, type Clock } from './platform/clock';
 import type { Services } from './platform/context';
 import { BUSY_TIMEOUT_MS, openDatabase, type Database } from './platform/db/client';
-import { withWriteLock, writeTransaction } from './platform/db/write-lock';
+import { createWritePriority, joinWritePriority, withWriteLock, writeTransaction } from './platform/db/write-lock';
 import { inboxEvents, users } from './platform/db/core.schema';
 import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
 import { envelopeV2 } from './platform/feishu/envelope';
@@ -110,12 +110,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
 
   // An embedded file gets its inbox writes on a second thread (see writer-thread.ts); a remote
   // database is asynchronous already; `:memory:` is a single connection.
-  const writerThread = database.url.startsWith('file:') ? new (await import('./platform/db/writer-thread')).WriterThread(database.url, BUSY_TIMEOUT_MS) : undefined;
+  // With a processing thread, this thread's writes (acks, clicks, jobs) go before its writes.
+  const priority = opts.processing === 'thread' ? createWritePriority() : undefined;
+  if (priority) joinWritePriority(priority, 'request');
+  const writerThread = database.url.startsWith('file:') ? new (await import('./platform/db/writer-thread')).WriterThread(database.url, BUSY_TIMEOUT_MS, priority) : undefined;
   const execute: Execute = writerThread
     ? (sql, args) => writerThread.execute(sql, args)
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
-  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log) : undefined;
+  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, priority!) : undefined;
   const ingest = createIngest({
     services,
     bot,

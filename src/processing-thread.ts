@@ -37,6 +37,8 @@ export class ProcessingThread {
     private readonly config: Config,
     private readonly outbox: Partial<OutboxOptions> | undefined,
     private readonly log: Logger,
+    /** The process's shared count of queued request-path writes: this thread's writes wait for them. */
+    private readonly priority: SharedArrayBuffer,
   ) {
     this.start();
   }
@@ -46,7 +48,7 @@ export class ProcessingThread {
     const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href; // tsx/esm/api, its ESM entry
     const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-    const worker = new Worker(boot, { eval: true, workerData: { salesdeskProcessing: true, config: this.config, outbox: this.outbox } });
+    const worker = new Worker(boot, { eval: true, workerData: { salesdeskProcessing: true, config: this.config, outbox: this.outbox, priority: this.priority } });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
@@ -106,6 +108,7 @@ export class ProcessingThread {
 
 if (!isMainThread && workerData?.salesdeskProcessing) {
   const port = parentPort!;
+  (await import('./platform/db/write-lock')).joinWritePriority(workerData.priority as SharedArrayBuffer, 'background');
   const { createRuntime } = await import('./deps');
   try {
     const runtime = await createRuntime(workerData.config as Config, { processing: 'inline', outbox: workerData.outbox });

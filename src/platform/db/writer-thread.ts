@@ -11,12 +11,20 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createClient } = require(workerData.clientPath);
 const client = createClient({ url: workerData.url, timeout: workerData.timeout });
+// A request-path write: the processing thread, if any, waits while one is queued (see write-lock.ts).
+const waiting = workerData.priority ? new Int32Array(workerData.priority) : undefined;
 parentPort.on('message', async ({ id, sql, args }) => {
+  if (waiting) Atomics.add(waiting, 0, 1);
   try {
     await client.execute({ sql, args });
     parentPort.postMessage({ id });
   } catch (e) {
     parentPort.postMessage({ id, error: String(e && e.message || e) });
+  } finally {
+    if (waiting) {
+      Atomics.sub(waiting, 0, 1);
+      Atomics.notify(waiting, 0);
+    }
   }
 });
 `;
@@ -26,9 +34,10 @@ export class WriterThread {
   private readonly waiting = new Map<number, { done: () => void; fail: (e: Error) => void }>();
   private nextId = 0;
 
-  constructor(url: string, busyTimeoutMs: number) {
+  /** `priority`: the process's shared count of queued request-path writes (write-lock.ts). */
+  constructor(url: string, busyTimeoutMs: number, priority?: SharedArrayBuffer) {
     const clientPath = createRequire(import.meta.url).resolve('@libsql/client');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, timeout: busyTimeoutMs, clientPath } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, timeout: busyTimeoutMs, clientPath, priority } });
     this.worker.on('message', ({ id, error }: { id: number; error?: string }) => {
       const w = this.waiting.get(id);
       this.waiting.delete(id);
