@@ -426,7 +426,7 @@ describe('bad input', () => {
 
 const audits = (action: string, subjectId?: number) =>
   h.db.select().from(auditLog).where(and(eq(auditLog.action, action), subjectId === undefined ? undefined : eq(auditLog.subjectId, String(subjectId))));
-const live = (rows: Array<{ status: string }>) => rows.filter((d) => ['open', 'breached', 'paused'].includes(d.status));
+const live = <T extends { status: string }>(rows: T[]) => rows.filter((d) => ['open', 'breached', 'paused'].includes(d.status));
 
 describe('查重 catches the same brand written another way', () => {
   for (const [name, why] of [
@@ -590,7 +590,7 @@ describe('transfer takes the whole customer along', () => {
     expect((await h.db.select().from(orders).where(eq(orders.id, orderId)))[0]!.ownerOpenId).toBe(PEOPLE.zhang.openId);
     expect((await h.db.select().from(complaints).where(eq(complaints.id, complaint!.id)))[0]!.ownerOpenId).toBe(PEOPLE.zhang.openId);
     for (const [type, id] of [['visit_plan', plan!.id], ['order', orderId], ['complaint', complaint!.id]] as const) {
-      const clocks = live(await clocksOf(type, id)) as Array<{ ownerOpenId: string | null }>;
+      const clocks = live(await clocksOf(type, id));
       expect(clocks.some((d) => d.ownerOpenId === PEOPLE.zhang.openId)).toBe(true);
       expect(clocks.some((d) => d.ownerOpenId === PEOPLE.li.openId)).toBe(false);
     }

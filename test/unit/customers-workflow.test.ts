@@ -8,12 +8,15 @@
  *   the first visit, solution 5, quote 24 working hours, demo prep 2 working days before, negotiation
  *   plan 1 before, contract draft 3; inquiry answer 24 calendar hours, technical support 4 working hours);
  * - the monthly / quarterly duties count to the period's end; a planned visit is due by the end of its day;
+ * - every row of SPEC §3.1's table is a rule with the spec's due, clock and anchor, opened by the right
+ *   stage (or by the duties job, or — signing, archive, CRM entry — by the contracts module);
  * - the stage forms collect the stage's fields; typed values are read (dates in any accepted spelling);
+ *   a demo or negotiation date may not be past, nor the negotiation before the demo;
  * - who sees what: full detail for the owner, supervisors, finance and the GM; name and owner for the
  *   rest; financial terms and credit never in a group chat.
  */
 import { describe, expect, it } from 'vitest';
-import { accessTo, formFieldsFor, parseFieldValues, pathTo, periodsOf } from '../../src/modules/customers/customers.service';
+import { accessTo, checkStageDates, formFieldsFor, parseFieldValues, pathTo, periodsOf } from '../../src/modules/customers/customers.service';
 import type { Customer } from '../../src/modules/customers/customers.schema';
 import { customerWorkflow, parseStage, PIPELINE, RECURRING, RULES, STAGE_FORM, type Stage } from '../../src/modules/customers/customers.workflow';
 import { INQUIRY_RULES, inquiryWorkflow } from '../../src/modules/customers/inquiries.workflow';
@@ -190,9 +193,44 @@ const due = (r: DeadlineRule, anchor: Date, limitAnchor?: Date) => {
 };
 
 describe('deadlines fall where SPEC §3.1 / §3.3 say (Mon 2026-03-09, Asia/Shanghai)', () => {
-  it('registers every pipeline rule with the workflow, all on the working clock', () => {
-    expect([...new Set(allRules(wf).map((r) => r.step))].sort()).toEqual([...new Set(Object.values(RULES).map((r) => r.step))].sort());
-    expect(Object.values(RULES).every((r) => r.clock === 'working' && r.owner === 'owner')).toBe(true);
+  /**
+   * SPEC §3.1's table, typed out from the spec (not read from RULES): step, due, clock, anchor, and
+   * the stage whose entry starts it. `by` names where a row lives when this workflow does not open it.
+   */
+  const SPEC_3_1: Array<{ row: string; step: string; due: Partial<DeadlineRule>; clock: 'working' | 'calendar'; anchor?: string; opensOn?: Stage; by?: 'recurring' | 'contracts' }> = [
+    { row: 'visit record — same day, W, visit', step: 'visit_record', due: { target: { days: 0 } }, clock: 'working', anchor: 'visit', by: 'recurring' },
+    { row: 'needs analysis report — 3 days, W, first visit', step: 'needs_report', due: { target: { days: 3 } }, clock: 'working', anchor: 'first_visit', opensOn: 'contacted' },
+    { row: 'solution — 5 days, W, needs analysis done', step: 'solution', due: { target: { days: 5 } }, clock: 'working', opensOn: 'solution' },
+    { row: 'demo preparation — 2 days before, W, scheduled demo', step: 'demo_prep', due: { target: { days: 2 }, before: true }, clock: 'working', anchor: 'demo_at', opensOn: 'demo' },
+    { row: 'negotiation plan — 1 day before, W, scheduled negotiation', step: 'negotiation_plan', due: { target: { days: 1 }, before: true }, clock: 'working', anchor: 'negotiation_at', opensOn: 'negotiation' },
+    { row: 'contract draft — 3 days, W, negotiation concluded', step: 'contract_draft', due: { target: { days: 3 } }, clock: 'working', opensOn: 'contract' },
+    { row: 'contract signed / customer archive / CRM entry — the contract record', step: 'contract_sign', due: {}, clock: 'working', by: 'contracts' },
+    { row: 'target customer list refresh — monthly, C', step: 'target_list_refresh', due: { limit: {} }, clock: 'calendar', anchor: 'month_start', by: 'recurring' },
+    { row: 'market research report — quarterly, C', step: 'market_research', due: { limit: {} }, clock: 'calendar', anchor: 'quarter_end', by: 'recurring' },
+    { row: 'important customer visit — once per calendar month, C', step: 'important_visit', due: { limit: {} }, clock: 'calendar', anchor: 'month_end', by: 'recurring' },
+    // §3.3, opened by this workflow: quote within 24 h after the needs are confirmed (W).
+    { row: 'quote — 24 h, W, needs confirmed (§3.3)', step: 'quote', due: { target: { hours: 24 } }, clock: 'working', opensOn: 'solution' },
+  ];
+
+  for (const r of SPEC_3_1) {
+    it(`SPEC §3.1: ${r.row}`, () => {
+      const opened = allRules(wf).filter((x) => x.step === r.step);
+      if (r.by === 'contracts') {
+        // Signing, archive and CRM entry are the contract's clocks: opening them here would remind twice.
+        expect(opened).toEqual([]);
+        expect(allRules(wf).some((x) => /sign|archive|crm/.test(x.step))).toBe(false);
+        return;
+      }
+      const rule = r.by === 'recurring' ? Object.values(RECURRING).find((x) => x.step === r.step) : opened[0];
+      expect(rule, r.step).toBeDefined();
+      expect(rule).toMatchObject({ ...r.due, clock: r.clock, owner: 'owner' });
+      expect((rule as DeadlineRule).anchor).toBe(r.anchor);
+      if (r.opensOn) expect(customerWorkflow.states[r.opensOn].deadlines?.map((d) => d.step)).toContain(r.step);
+    });
+  }
+
+  it('opens nothing SPEC §3.1 / §3.3 does not list', () => {
+    expect([...new Set(allRules(wf).map((r) => r.step))].sort()).toEqual(SPEC_3_1.filter((r) => r.opensOn).map((r) => r.step).sort());
   });
 
   it('needs-analysis report: 3 working days after the first visit', () => {
@@ -267,6 +305,21 @@ describe('stage forms and typed fields', () => {
 
   it('refuses a bad date by its Chinese name', () => {
     expect(refusalText(() => parseFieldValues({ demo_at: '下辈子' }, '2026-03-09'))).toContain('演示日期「下辈子」不是有效日期');
+  });
+
+  it('refuses a demo or negotiation date in the past, and a negotiation before the demo', () => {
+    const none = { stageData: {} };
+    expect(refusalText(() => checkStageDates(none, { demo_at: '2020-01-01' }, '2026-03-09'))).toBe('演示日期 2020-01-01 已经过去了（今天是 2026-03-09），请填写今天或以后的日期。');
+    expect(refusalText(() => checkStageDates(none, { negotiation_at: '2026-03-08' }, '2026-03-09'))).toContain('谈判日期 2026-03-08 已经过去了');
+    expect(refusalText(() => checkStageDates({ stageData: { demo_at: '2026-03-20' } }, { negotiation_at: '2026-03-18' }, '2026-03-09'))).toBe('谈判日期 2026-03-18 早于演示日期 2026-03-20：商务谈判应在方案演示之后。');
+    expect(refusalText(() => checkStageDates({ stageData: { negotiation_at: '2026-03-18' } }, { demo_at: '2026-03-20' }, '2026-03-09'))).toContain('早于演示日期 2026-03-20');
+    expect(() => checkStageDates(none, { demo_at: '2026-03-09', negotiation_at: '2026-03-09' }, '2026-03-09')).not.toThrow();
+  });
+
+  it('does not re-check dates already saved (a form sends them back after the day has passed)', () => {
+    const saved = { stageData: { demo_at: '2026-03-05', negotiation_at: '2026-03-04' } };
+    expect(() => checkStageDates(saved, { demo_at: '2026-03-05', result: '接受' }, '2026-03-09')).not.toThrow();
+    expect(() => checkStageDates({ stageData: { demo_at: '2026-03-05' } }, { demo_at: '2026-03-05', negotiation_at: '2026-03-10' }, '2026-03-09')).not.toThrow();
   });
 });
 
