@@ -3,9 +3,12 @@
  * - the weighted score of a salesperson and of a supervisor equals the hand calculation from the
  *   SPEC §5 weights, under both presets (detailed default and the manual's simple 50/20/15/10/5
  *   and 40/20/15/15/10), shown line by line below;
- * - each preset's weights add up to 100;
- * - grade bands: ≥ 90 优秀, ≥ 80 良好, ≥ 60 合格, below 不合格, at the exact edges too; each grade
- *   carries its salary / bonus consequence;
+ * - each preset's weight table is the SPEC's, indicator by indicator and group by group; the
+ *   fixture scores every indicator differently, so swapping any two unequal weights changes the total;
+ * - grade bands: ≥ 90 优秀, ≥ 80 良好, ≥ 60 合格, below 不合格, at the exact edges too, and the bands
+ *   set at run time (优秀 > 良好 > 合格, 0–100, else refused); each grade carries its salary / bonus consequence;
+ * - scorers: supervisors (else 总经办) for salespeople, 总经办 (else other supervisors, else self) for
+ *   supervisors, the admins when nobody else can — and whoever is picked may press 提交评分;
  * - a computed indicator scores 100 × value / target, capped at 100, the mean over its metrics
  *   with data; with no data it is left to the scorer (an input under its own key);
  * - standards: a rate with nothing decided is "no data", never 0 %; pass/fail against the target;
@@ -40,7 +43,10 @@ import {
   type Measured,
   type MetricSet,
 } from '../../src/modules/kpi/kpi.scoring';
-import { computeIndicators } from '../../src/modules/kpi/kpi.assessment';
+import { computeIndicators, SCORER_ROLES, scorersFor } from '../../src/modules/kpi/kpi.assessment';
+import { scoreAction } from '../../src/modules/kpi/kpi.card-actions';
+import type { Member } from '../../src/modules/kpi/kpi.data';
+import { bandList, bandsProblem, DEFAULT_RULES } from '../../src/modules/kpi/kpi.settings';
 import { judgeStandard } from '../../src/modules/kpi/standards';
 import { planItems } from '../../src/modules/kpi/people-dev';
 
@@ -48,7 +54,7 @@ const TZ = 'Asia/Shanghai';
 const m = (value: number | null, target: number | null, detail = ''): Measured => ({ value, target, detail });
 
 /**
- * 李业务 (业务员), March:
+ * 李业务 (业务员), March — every indicator scores differently (a swapped weight must show):
  *   target completion ¥92,000 / ¥100,000 = 0.92            → 100 × 0.92 / 1    = 92
  *   new customers 1, quota 2                                → 100 × 1 / 2       = 50
  *   satisfaction 18/20 = 0.90 (target 0.90)                 → 100
@@ -57,7 +63,7 @@ const m = (value: number | null, target: number | null, detail = ''): Measured =
  *   order confirmation 4/5 = 0.80 (target 1)                → 80
  *   customer maintenance = mean(100, 89.5) = 94.75          → 94.8
  *   order tracking = mean(100, 80)                          = 90
- *   supervisor's scores: 态度 90, 纪律 80, 协作 85, 技能 70, 学习 75
+ *   supervisor's scores: 态度 91, 纪律 80, 协作 87, 技能 70, 学习 75
  */
 const li: MetricSet = {
   target_completion: m(0.92, 1, '¥92,000 / ¥100,000'),
@@ -67,29 +73,75 @@ const li: MetricSet = {
   on_time_delivery: m(19 / 20, 0.95),
   order_confirmation: m(4 / 5, 1),
 };
-const liInputs = { attitude: 90, discipline: 80, teamwork: 85, skills: 70, learning: 75 };
+const liInputs = { attitude: 91, discipline: 80, teamwork: 87, skills: 70, learning: 75 };
 
 /**
- * 王主管 (业务主管), the department's March:
+ * 王主管 (业务主管), the department's March — again no two indicators alike:
  *   department target ¥450,000 / ¥500,000 = 0.90            → 90
- *   satisfaction 0.81 (target 0.90)                          → 90
- *   new customers 6, department quota 6                      → 100
+ *   satisfaction 0.774 (target 0.90)                         → 86
+ *   new customers 5, department quota 6                      → 83.33… → 83.3
  *   on-time payment 0.72 (target 0.90)                       → 80
- *   scorer's scores: 团队管理 95, 计划执行 90, 领导 90, 协调 90
+ *   scorer's scores: 团队管理 95, 计划执行 88, 领导 93, 协调 76
  */
 const dept: MetricSet = {
   target_completion: m(0.9, 1),
-  satisfaction: m(0.81, 0.9),
-  new_customers: m(6, 6),
+  satisfaction: m(0.774, 0.9),
+  new_customers: m(5, 6),
   on_time_payment: m(0.72, 0.9),
 };
-const wangInputs = { team: 95, plan: 90, leadership: 90, coordination: 90 };
+const wangInputs = { team: 95, plan: 88, leadership: 93, coordination: 76 };
 
-function assess(preset: 'detailed' | 'simple', scheme: 'sales' | 'supervisor', own: MetricSet, inputs: Record<string, number>) {
+function assess(preset: 'detailed' | 'simple', scheme: 'sales' | 'supervisor', own: MetricSet, inputs: Record<string, number>, department = dept) {
   const indicators = PRESETS[preset].schemes[scheme];
-  const computed = Object.fromEntries(Object.entries(computeIndicators(indicators, own, dept)).map(([k, v]) => [k, v.score]));
+  const computed = Object.fromEntries(Object.entries(computeIndicators(indicators, own, department)).map(([k, v]) => [k, v.score]));
   return { computed, ...weightedScore(indicators, computed, inputs) };
 }
+
+/** SPEC §5 (seed 第十、十一、十六条): indicator, group, points — the numbers the presets must hold. */
+const SPEC_WEIGHTS = {
+  detailed: {
+    sales: [
+      ['target_completion', '业绩指标', 35],
+      ['new_customers', '业绩指标', 15],
+      ['customer_maintenance', '业绩指标', 10],
+      ['order_tracking', '业绩指标', 10],
+      ['attitude', '工作指标', 10],
+      ['discipline', '工作指标', 5],
+      ['teamwork', '工作指标', 5],
+      ['skills', '能力指标', 5],
+      ['learning', '能力指标', 5],
+    ],
+    supervisor: [
+      ['dept_target', '业绩指标', 25],
+      ['satisfaction', '业绩指标', 15],
+      ['market_development', '业绩指标', 10],
+      ['on_time_payment', '业绩指标', 10],
+      ['team', '管理指标', 15],
+      ['plan', '管理指标', 10],
+      ['leadership', '能力指标', 8],
+      ['coordination', '能力指标', 7],
+    ],
+  },
+  simple: {
+    sales: [
+      ['target_completion', '业绩指标', 50],
+      ['new_customers', '业绩指标', 20],
+      ['customer_maintenance', '业绩指标', 15],
+      ['attitude_discipline', '工作指标', 10],
+      ['teamwork', '工作指标', 5],
+    ],
+    supervisor: [
+      ['dept_target', '业绩指标', 40],
+      ['team', '管理指标', 20],
+      ['satisfaction', '业绩指标', 15],
+      ['market_development', '业绩指标', 15],
+      ['plan', '管理指标', 10],
+    ],
+  },
+} as const;
+
+/** Every input the fixture's scorer gives, for either preset. */
+const FIXTURE = { sales: { own: li, inputs: liInputs }, supervisor: { own: {}, inputs: wangInputs } } as const;
 
 describe('hand calculation: two people × both presets', () => {
   it('computes the salesperson’s indicators from the records as the hand calculation does', () => {
@@ -97,45 +149,81 @@ describe('hand calculation: two people × both presets', () => {
     expect(computed).toEqual({ target_completion: 92, new_customers: 50, customer_maintenance: 94.8, order_tracking: 90 });
   });
 
-  it('scores the salesperson 82.7 (良好) under the detailed preset', () => {
-    // 35×92 + 15×50 + 10×94.8 + 10×90 + 10×90 + 5×80 + 5×85 + 5×70 + 5×75
-    // = 3220 + 750 + 948 + 900 + 900 + 400 + 425 + 350 + 375 = 8268 → 8268 / 100 = 82.68 → 82.7
+  it('scores the salesperson 82.9 (良好) under the detailed preset', () => {
+    // 35×92 + 15×50 + 10×94.8 + 10×90 + 10×91 + 5×80 + 5×87 + 5×70 + 5×75
+    // = 3220 + 750 + 948 + 900 + 910 + 400 + 435 + 350 + 375 = 8288 → 8288 / 100 = 82.88 → 82.9
     const r = assess('detailed', 'sales', li, liInputs);
-    expect(r.score).toBe(82.7);
+    expect(r.score).toBe(82.9);
     expect(gradeOf(r.score)).toBe('良好');
   });
 
-  it('scores the salesperson 83.0 (良好) under the simple preset (50/20/15/10/5)', () => {
-    // 50×92 + 20×50 + 15×94.8 + 10×mean(态度 90, 纪律 80)=85 + 5×85
-    // = 4600 + 1000 + 1422 + 850 + 425 = 8297 → 82.97 → 83.0
-    const r = assess('simple', 'sales', li, { attitude: 90, discipline: 80, teamwork: 85 });
-    expect(r.score).toBe(83);
+  it('scores the salesperson 83.1 (良好) under the simple preset (50/20/15/10/5)', () => {
+    // 50×92 + 20×50 + 15×94.8 + 10×mean(态度 91, 纪律 80)=85.5 + 5×87
+    // = 4600 + 1000 + 1422 + 855 + 435 = 8312 → 83.12 → 83.1
+    const r = assess('simple', 'sales', li, liInputs);
+    expect(r.score).toBe(83.1);
     expect(gradeOf(r.score)).toBe('良好');
-    expect(r.lines.find((l) => l.key === 'attitude_discipline')).toMatchObject({ score: 85, weight: 10, source: 'manual' });
+    expect(r.lines.find((l) => l.key === 'attitude_discipline')).toMatchObject({ score: 85.5, weight: 10, source: 'manual' });
   });
 
-  it('scores the supervisor 90.8 (优秀) under the detailed preset from the department’s records', () => {
-    // 25×90 + 15×90 + 10×100 + 10×80 + 15×95 + 10×90 + 8×90 + 7×90
-    // = 2250 + 1350 + 1000 + 800 + 1425 + 900 + 720 + 630 = 9075 → 90.75 → 90.8
+  it('scores the supervisor 87.5 (良好) under the detailed preset from the department’s records', () => {
+    // 25×90 + 15×86 + 10×83.3 + 10×80 + 15×95 + 10×88 + 8×93 + 7×76
+    // = 2250 + 1290 + 833 + 800 + 1425 + 880 + 744 + 532 = 8754 → 87.54 → 87.5
     const r = assess('detailed', 'supervisor', {}, wangInputs);
-    expect(r.computed).toEqual({ dept_target: 90, satisfaction: 90, market_development: 100, on_time_payment: 80 });
-    expect(r.score).toBe(90.8);
-    expect(gradeOf(r.score)).toBe('优秀');
+    expect(r.computed).toEqual({ dept_target: 90, satisfaction: 86, market_development: 83.3, on_time_payment: 80 });
+    expect(r.score).toBe(87.5);
+    expect(gradeOf(r.score)).toBe('良好');
   });
 
-  it('scores the supervisor 92.5 (优秀) under the simple preset (40/20/15/15/10)', () => {
-    // 40×90 + 20×95 + 15×90 + 15×100 + 10×90 = 3600 + 1900 + 1350 + 1500 + 900 = 9250 → 92.5
-    const r = assess('simple', 'supervisor', {}, { team: 95, plan: 90 });
-    expect(r.score).toBe(92.5);
+  it('scores the supervisor 89.2 (良好) under the simple preset (40/20/15/15/10)', () => {
+    // 40×90 + 20×95 + 15×86 + 15×83.3 + 10×88 = 3600 + 1900 + 1290 + 1249.5 + 880 = 8919.5 → 89.195 → 89.2
+    const r = assess('simple', 'supervisor', {}, wangInputs);
+    expect(r.score).toBe(89.2);
+    expect(gradeOf(r.score)).toBe('良好');
   });
 
-  it('keeps every preset’s weights at 100 points', () => {
+  it.each([
+    ['detailed', 'sales'],
+    ['detailed', 'supervisor'],
+    ['simple', 'sales'],
+    ['simple', 'supervisor'],
+  ] as const)('holds the SPEC’s weight table: %s preset, %s', (preset, scheme) => {
+    expect(PRESETS[preset].schemes[scheme].map((i) => [i.key, i.group, i.weight])).toEqual(SPEC_WEIGHTS[preset][scheme]);
+  });
+
+  it('adds the groups up as the SPEC does: 70/20/10 and 60/25/15 (detailed), 100 points every time', () => {
+    const groups = (preset: 'detailed' | 'simple', scheme: 'sales' | 'supervisor') =>
+      PRESETS[preset].schemes[scheme].reduce<Record<string, number>>((a, i) => ({ ...a, [i.group]: (a[i.group] ?? 0) + i.weight }), {});
+    expect(groups('detailed', 'sales')).toEqual({ 业绩指标: 70, 工作指标: 20, 能力指标: 10 });
+    expect(groups('detailed', 'supervisor')).toEqual({ 业绩指标: 60, 管理指标: 25, 能力指标: 15 });
     for (const preset of Object.values(PRESETS)) for (const scheme of Object.values(preset.schemes)) expect(scheme.reduce((a, i) => a + i.weight, 0)).toBe(100);
   });
 
+  it.each([
+    ['detailed', 'sales'],
+    ['detailed', 'supervisor'],
+    ['simple', 'sales'],
+    ['simple', 'supervisor'],
+  ] as const)('would notice any two unequal weights swapped (%s preset, %s): no two indicators score alike', (preset, scheme) => {
+    const indicators = PRESETS[preset].schemes[scheme];
+    const { own, inputs } = FIXTURE[scheme];
+    const r = assess(preset, scheme, own, inputs);
+    expect(new Set(r.lines.map((l) => l.score)).size).toBe(r.lines.length);
+    for (let i = 0; i < indicators.length; i++) {
+      for (let j = i + 1; j < indicators.length; j++) {
+        if (indicators[i]!.weight === indicators[j]!.weight) continue;
+        const swapped = indicators.map((x, k) => ({ ...x, weight: k === i ? indicators[j]!.weight : k === j ? indicators[i]!.weight : x.weight }));
+        const computed = Object.fromEntries(Object.entries(computeIndicators(swapped, own, dept)).map(([k, v]) => [k, v.score]));
+        expect(weightedScore(swapped, computed, inputs).score, `${indicators[i]!.key} ⇄ ${indicators[j]!.key}`).not.toBe(r.score);
+      }
+    }
+  });
+
   it('rounds half up as by hand, whatever floating point makes of x.x5', () => {
+    // Department 90, 90, 100, 80 (the scorer's 95, 85, 90, 80):
     // 25×90 + 15×90 + 10×100 + 10×80 + 15×95 + 10×85 + 8×90 + 7×80 = 8955 → 89.55 → 89.6 (良好, not 优秀)
-    const r = assess('detailed', 'supervisor', {}, { team: 95, plan: 85, leadership: 90, coordination: 80 });
+    const round: MetricSet = { target_completion: m(0.9, 1), satisfaction: m(0.81, 0.9), new_customers: m(6, 6), on_time_payment: m(0.72, 0.9) };
+    const r = assess('detailed', 'supervisor', {}, { team: 95, plan: 85, leadership: 90, coordination: 80 }, round);
     expect(r.score).toBe(89.6);
     expect(gradeOf(r.score)).toBe('良好');
   });
@@ -148,7 +236,7 @@ describe('indicators without data are scored by hand', () => {
     expect(computed.target_completion).toBeNull();
     expect(inputsNeeded(indicators, computed).map((n) => n.key)).toEqual(['target_completion', 'attitude', 'discipline', 'teamwork', 'skills', 'learning']);
     expect(() => weightedScore(indicators, computed, liInputs)).toThrow(/target_completion/);
-    expect(weightedScore(indicators, computed, { ...liInputs, target_completion: 92 }).score).toBe(82.7);
+    expect(weightedScore(indicators, computed, { ...liInputs, target_completion: 92 }).score).toBe(82.9);
   });
 
   it('averages only the metrics that have data, and caps each at 100', () => {
@@ -182,9 +270,50 @@ describe('grades and consequences', () => {
     expect(GRADE_BANDS.map((b) => b.grade)).toEqual(['优秀', '良好', '合格', '不合格']);
   });
 
+  it('grades by bands set at run time, and refuses bands out of order or out of range', () => {
+    expect(bandList(DEFAULT_RULES.bands)).toEqual(GRADE_BANDS);
+    const custom = bandList({ 优秀: 85, 良好: 75, 合格: 55 });
+    expect([85, 84.9, 75, 74.9, 55, 54.9].map((s) => gradeOf(s, custom))).toEqual(['优秀', '良好', '良好', '合格', '合格', '不合格']);
+    expect(bandsProblem({ 优秀: 85, 良好: 75, 合格: 55 })).toBeNull();
+    expect(bandsProblem({ 优秀: 80, 良好: 80, 合格: 60 })).toContain('优秀 > 良好 > 合格');
+    expect(bandsProblem({ 优秀: 101, 良好: 80, 合格: 60 })).toContain('0–100');
+  });
+
   it('rolls a quarter up as the mean of its months, none = no roll-up', () => {
     expect(rollUp([82.7, 90, 77.4])).toBe(83.4);
     expect(rollUp([])).toBeNull();
+  });
+});
+
+describe('who scores', () => {
+  const person = (openId: string, role: Member['role']): Member => ({ openId, name: openId, role, hiredOn: null });
+  const [li, wang, chen, zheng] = [person('ou_li', 'sales'), person('ou_wang', 'supervisor'), person('ou_chen', 'supervisor'), person('ou_zheng', 'gm')];
+
+  it('picks supervisors (else 总经办) for a salesperson, and 总经办 (else another supervisor, else self) for a supervisor', () => {
+    expect(scorersFor([li, wang, chen, zheng], li, 'sales', [])).toEqual({ to: ['ou_wang', 'ou_chen'], by: 'role' });
+    expect(scorersFor([li, zheng], li, 'sales', [])).toEqual({ to: ['ou_zheng'], by: 'role' });
+    expect(scorersFor([wang, chen, zheng], wang, 'supervisor', [])).toEqual({ to: ['ou_zheng'], by: 'role' });
+    expect(scorersFor([wang, chen], wang, 'supervisor', [])).toEqual({ to: ['ou_chen'], by: 'role' });
+    expect(scorersFor([wang], wang, 'supervisor', ['ou_admin'])).toEqual({ to: ['ou_wang'], by: 'self' });
+  });
+
+  it('hands a salesperson with neither supervisor nor 总经办 to the admins (never to themself), or to nobody', () => {
+    expect(scorersFor([li], li, 'sales', ['ou_admin', 'ou_li'])).toEqual({ to: ['ou_admin'], by: 'admin' });
+    expect(scorersFor([li], li, 'sales', [])).toEqual({ to: [], by: 'none' });
+  });
+
+  it('only ever picks someone who may press 提交评分', () => {
+    const pressers = new Set(scoreAction.roles);
+    expect(pressers.has('admin')).toBe(true);
+    for (const role of SCORER_ROLES) expect(pressers.has(role)).toBe(true);
+    for (const [scheme, roles] of Object.entries(KPI_CONFIG.scorers)) for (const r of roles) expect(pressers.has(r), `${scheme} scorer ${r}`).toBe(true);
+    // Self-assessment only for a role that may press it.
+    for (const [role, scheme] of Object.entries(KPI_CONFIG.schemes)) {
+      const alone = person('ou_x', role as Member['role']);
+      const s = scorersFor([alone], alone, scheme!, ['ou_admin']);
+      if (s.by === 'self') expect(pressers.has(role as Member['role'])).toBe(true);
+      else expect(s).toEqual({ to: ['ou_admin'], by: 'admin' });
+    }
   });
 });
 
