@@ -584,17 +584,18 @@ describe('bad input', () => {
 describe('who may open an order (SPEC §1)', () => {
   let id = '';
 
-  it('refuses another salesperson the card, the history, progress notes and exceptions, and writes nothing', async () => {
+  it('refuses another salesperson the card, the history, progress notes, exceptions and changes, and writes nothing', async () => {
     tick('2026-11-26T09:00');
     id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=导轨 数量=50 单价=40 交期=2026-12-28 备注=客户要求加急不要外传'));
     const before = (await h.db.select({ n: count() }).from(orderEvents).where(eq(orderEvents.orderId, id)))[0]!.n;
-    for (const text of [`/订单 ${id}`, `/订单 ${id} 历史`, `/订单 进度 ${id} 我来看看`, `/订单 异常 ${id} 随便登记`]) {
+    for (const text of [`/订单 ${id}`, `/订单 ${id} 历史`, `/订单 进度 ${id} 我来看看`, `/订单 异常 ${id} 随便登记`, `/订单 变更 ${id} 改一下 数量=1`]) {
       const reply = await ask(zhang, text);
       expect(reply, text).toContain(`没有权限：订单 ${id} 不是你负责的订单`);
       expect(reply, text).not.toContain('加急');
     }
     expect((await h.db.select({ n: count() }).from(orderEvents).where(eq(orderEvents.orderId, id)))[0]!.n).toBe(before);
     expect(await h.db.select().from(orderExceptions).where(eq(orderExceptions.orderId, id))).toEqual([]);
+    expect(await order(id)).toMatchObject({ state: 'received', qty: 50, version: 1 });
   });
 
   it('opens it to the departments and supervisors (money only where their role sees it)', async () => {

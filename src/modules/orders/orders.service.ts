@@ -393,7 +393,7 @@ const CHANGE_LABELS: Record<keyof ChangeFields, string> = { qty: '数量', price
 
 /** /订单 变更: the customer's change, with the new terms if given; back to evaluation (8 h response clock), history kept. */
 export async function requestChange(ctx: BotContext, number: string, note: string, fields: ChangeFields): Promise<Order> {
-  const order = await requireOrder(ctx.tx, number);
+  const order = await requireVisibleOrder(ctx, number);
   const next = {
     qty: fields.qty ?? order.qty,
     unitPrice: fields.price ?? order.unitPrice,
