@@ -51,15 +51,16 @@ export function computeIndicators(indicators: readonly IndicatorDef[], own: Metr
 /** Roles that may submit a scoring card (kpi.score): every configured scorer role. */
 export const SCORER_ROLES: readonly Role[] = [...new Set(Object.values(KPI_CONFIG.scorers).flat())];
 
+export interface Scorers {
+  to: string[];
+  by: 'role' | 'self' | 'admin' | 'none';
+}
+
 /**
  * Who scores this person, and why them: the first configured role that has someone else in it;
  * else the person themself when their role may submit scores (a supervisor's self-assessment);
  * else the admins, who may submit any card. Nobody at all = no card is sent.
  */
-export interface Scorers {
-  to: string[];
-  by: 'role' | 'self' | 'admin' | 'none';
-}
 export function scorersFor(all: Member[], person: Member, scheme: Scheme, admins: readonly string[]): Scorers {
   for (const role of KPI_CONFIG.scorers[scheme]) {
     const ids = all.filter((m) => m.role === role && m.openId !== person.openId).map((m) => m.openId);
