@@ -1,18 +1,24 @@
 /**
- * The real scale-out pieces, run locally (skipped with the reason where a binary is missing):
+ * The real scale-out pieces, run locally (skipped, with a warning line, where a binary is missing).
+ * Each test stands on its own: the shared sqld database is migrated before any of them.
+ * - a Node server refuses to start on a remote database whose migrations were not run (its own
+ *   fresh sqld);
  * - the Worker bundle, in workerd (`wrangler dev`) over a remote libSQL server (sqld), answers a
  *   signed /帮助 event with a reply through the fake Open API;
- * - a scheduled tick sends a due reminder, and a second tick does not send it again;
- * - two Node processes sweeping one sqld database for the same moment send each reminder once;
- * - a Node server refuses to start on a remote database whose migrations were not run.
+ * - a scheduled tick sends a due reminder; a second tick one minute later — another job lease
+ *   slot — finds the deadline due again (as if the first run crashed before moving it on) and the
+ *   reminder ledger alone keeps it from being sent twice;
+ * - two Node processes sweeping one sqld database for the same moment send each reminder once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createClient } from '@libsql/client';
+import { and, eq, inArray } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from '../../src/platform/db/migrate';
 import { openDatabase } from '../../src/platform/db/client';
-import { users } from '../../src/platform/db/core.schema';
+import { jobRuns, users } from '../../src/platform/db/core.schema';
+import { slotOf } from '../../src/platform/jobs/runner';
 import { deadlines } from '../../src/platform/sla/sla.schema';
 import { messageEvent, signedRequest } from '../../src/local/feishu-events';
 import { startFakeOpenApi, type FakeOpenApi } from '../../src/local/fake-openapi';
@@ -20,6 +26,7 @@ import { freePort, missingScaleOutTools, startProcess, startSqld, WRANGLER_BIN }
 import { PEOPLE, SECRETS } from '../fakes/harness';
 
 const missing = missingScaleOutTools();
+if (missing) console.warn(`\n⚠️  scale-out tests SKIPPED: ${missing}\n`);
 const test = missing ? it.skip : it;
 const why = missing ? ` (skipped: ${missing})` : '';
 
@@ -65,6 +72,9 @@ const remindersTo = (openId: string, label: string) => fake!.messagesIn(openId).
 beforeAll(async () => {
   if (missing) return;
   sqld = await startSqld();
+  const client = createClient({ url: sqld.url });
+  await migrate(client);
+  client.close();
   fake = await startFakeOpenApi({ appId: SECRETS.appId, appSecret: SECRETS.appSecret, botOpenId: 'ou_bot' });
 }, 60_000);
 afterAll(async () => {
@@ -74,17 +84,22 @@ afterAll(async () => {
 
 describe('remote database', () => {
   test(`refuses to start a Node server on a remote database that is not migrated${why}`, async () => {
-    await expect(openDatabase(sqld!.url)).rejects.toThrow(/npm run db:migrate/);
-    const client = createClient({ url: sqld!.url });
-    expect(await migrate(client)).toBeGreaterThan(0);
-    client.close();
-    const db = await openDatabase(sqld!.url);
-    db.close();
-  });
+    const fresh = await startSqld(); // its own, never migrated
+    try {
+      await expect(openDatabase(fresh.url)).rejects.toThrow(/npm run db:migrate/);
+      const client = createClient({ url: fresh.url });
+      expect(await migrate(client)).toBeGreaterThan(0);
+      client.close();
+      const db = await openDatabase(fresh.url);
+      db.close();
+    } finally {
+      fresh.stop();
+    }
+  }, 60_000);
 });
 
 describe('Cloudflare Worker in workerd', () => {
-  test(`answers a signed /帮助 through the fake and sends a due reminder once per tick${why}`, async () => {
+  test(`answers a signed /帮助 through the fake; a due reminder goes out once, even when a tick a minute later finds it due again${why}`, async () => {
     const port = await freePort();
     const vars = { ...feishuEnv(), DATABASE_URL: sqld!.url, LOG_LEVEL: 'warn' };
     const worker = await startProcess(
@@ -102,12 +117,31 @@ describe('Cloudflare Worker in workerd', () => {
       expect(reply.content).toContain('/帮助');
 
       await insertDueDeadline(sqld!.url, 'worker-tick');
-      const tick = async () => expect((await fetch(`${url}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`)).status).toBe(200);
-      await tick();
-      await fake!.waitFor(() => remindersTo(PEOPLE.li.openId, '测试步骤 worker-tick').length > 0, 20_000);
-      await tick();
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(remindersTo(PEOPLE.li.openId, '测试步骤 worker-tick')).toHaveLength(1);
+      const client = createClient({ url: sqld!.url });
+      const db = drizzle(client);
+      try {
+        const [due] = await db.select().from(deadlines).where(eq(deadlines.subjectId, 'worker-tick'));
+        // The handler answers once the tick's jobs and its outbox drain are done.
+        const tick = async (at: Date) => expect((await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('*/5 * * * *')}&time=${at.getTime()}`)).status).toBe(200);
+        // Minutes of their own, ahead of the clock: no other test's run holds these lease slots.
+        const first = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 10 * 60_000);
+        const second = new Date(first.getTime() + 60_000);
+        await tick(first);
+        await fake!.waitFor(() => remindersTo(PEOPLE.li.openId, '测试步骤 worker-tick').length > 0, 20_000);
+
+        // As if the first run had crashed after queueing the reminder but before moving the deadline on.
+        await db.update(deadlines).set({ nextActionAt: due!.nextActionAt }).where(eq(deadlines.id, due!.id));
+        await tick(second); // another minute, so another lease slot: only the ledger stands in the way
+        const runs = await db.select().from(jobRuns).where(and(eq(jobRuns.job, 'sla.sweep'), inArray(jobRuns.slot, [slotOf(first), slotOf(second)])));
+        expect(runs.map((r) => [r.slot, r.status]).sort()).toEqual([
+          [slotOf(first), 'ok'],
+          [slotOf(second), 'ok'],
+        ]);
+        expect(JSON.parse(runs.find((r) => r.slot === slotOf(second))!.summary!)).toMatchObject({ duplicates: 1, messages: 0 });
+        expect(remindersTo(PEOPLE.li.openId, '测试步骤 worker-tick')).toHaveLength(1);
+      } finally {
+        client.close();
+      }
     } finally {
       worker.proc.kill('SIGTERM');
     }
