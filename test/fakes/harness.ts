@@ -7,6 +7,7 @@ import { startFakeOpenApi, type FakeMessage, type FakeOpenApi } from '../../src/
 import { cardActionEvent, messageEvent, signedRequest, type EventSecrets } from '../../src/local/feishu-events';
 import { users } from '../../src/platform/db/core.schema';
 import type { Role } from '../../src/platform/roles';
+import type { OutboxOptions } from '../../src/platform/feishu/outbox';
 
 /**
  * A real Salesdesk server on 127.0.0.1 (webhook mode) talking through the real Feishu SDK to a
@@ -38,7 +39,8 @@ export const GROUP = 'oc_team_chat';
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-export async function startHarness(env: Record<string, string> = {}) {
+/** `outbox` overrides the sender's test settings (e.g. more attempts for a fault-injection burst). */
+export async function startHarness(env: Record<string, string> = {}, outbox: Partial<OutboxOptions> = {}) {
   const fake: FakeOpenApi = await startFakeOpenApi({
     appId: SECRETS.appId,
     appSecret: SECRETS.appSecret,
@@ -60,7 +62,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     LOG_LEVEL: 'silent',
     ...env,
   };
-  const server = await startServer(fullEnv, { outbox: { retryBaseMs: 5, perChatPerSecond: 1000 } });
+  const server = await startServer(fullEnv, { outbox: { retryBaseMs: 5, perChatPerSecond: 1000, ...outbox } });
   const db = server.runtime.services.database.db;
 
   /** POSTs a payload the way Feishu does (encrypted + signed) and returns the raw response. */
