@@ -291,6 +291,7 @@ export const DEMO_SCRIPT: readonly Step[] = [
   team([-2, '15:00'], 'senior', '/拜访 恒通物流 首次拜访钱经理，对方需要可循环的物流周转箱', '已记录拜访'),
   say([-2, '16:00'], 'senior', '/合同 提交 客户=宏远医疗 金额=80万 付款条件=「货到 60 天」 交期=「分季度交付」 说明=「年度配套框架合同」', '待主管审批', { save: { ht2: 'HT' } }),
   click([-2, '16:30'], 'supervisor', { action: 'contract.approve' }, { on: '{ht2}', form: { comment: '同意，金额超过 50 万，请郑总审批' } }),
+  say([-1, '14:25'], 'quality', '/投诉 {ts2}', '{ts2}'),
   click([-1, '14:30'], 'quality', { action: 'complaint.investigate' }, { on: '{ts2}', form: { cause: 'product', loss: '2000', findings: '压痕来自模切压力偏大，当班未做首件检验；已调整参数并补做首检' } }),
   order([-1, '09:50'], 'senior', '{o4}', 'ARRIVED'),
   team([-1, '10:00'], 'senior', '/订单 新建 客户=宏远医疗 产品=器械柜 规格=IC-80 数量=40 单价=2100 交期={d+20}', '订单', { save: { o6: 'DD' } }),

@@ -1,8 +1,10 @@
 /**
  * Clicks on complaint cards. Each answers within the callback with a toast and the card that
- * replaces the clicked one, and PATCHes the other copies. An outdated card (version `v` behind)
- * gets the current card back and changes nothing; who may click is the workflow's decision.
+ * replaces the clicked one (rendered for the clicker, read-only in a group), and PATCHes the other
+ * copies, each for whoever sees it. An outdated card (version `v` behind) gets the current card
+ * back and changes nothing; who may click is the workflow's decision, checked again here.
  */
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { simpleCard } from '../../platform/cards';
 import type { BotContext } from '../../platform/context';
@@ -12,7 +14,7 @@ import { parseAmount } from '../../platform/router/parse';
 import { defineCardAction, type CardActionInput, type CardActionResult } from '../../platform/router/command';
 import { allocationCard, complaintCard, customerName, followUpCard, namesOf, urgentIssueCard, type CardEnv } from './complaints.cards';
 import { newComplaintFields } from './complaints.commands';
-import type { Complaint } from './complaints.schema';
+import { complaints, type Complaint, type UrgentIssue } from './complaints.schema';
 import {
   acknowledgeComplaint,
   allocationRecipients,
@@ -25,6 +27,8 @@ import {
   reopenComplaint,
   resolveComplaint,
   handleUrgentIssue,
+  clickViewer,
+  type Render,
 } from './complaints.service';
 import { CAUSE_WORDS } from './complaints.workflow';
 import { completeFollowUp, loadFollowUp } from './follow-ups';
@@ -33,6 +37,8 @@ const ref = z.object({ id: z.number().int(), v: z.number().int() });
 type Ref = z.infer<typeof ref>;
 
 const envOf = (ctx: BotContext): CardEnv => ({ tx: ctx.tx, services: ctx.services, now: ctx.now });
+const complaintFor = (ctx: BotContext): Render<Complaint> => async (c, viewer) => ({ card: await complaintCard(envOf(ctx), c, { viewer }) });
+const urgentFor = (ctx: BotContext): Render<UrgentIssue> => async (u, viewer) => ({ card: await urgentIssueCard(envOf(ctx), u, viewer) });
 
 /** Form values as typed: empty fields count as missing; numbers from selects become text. */
 const cleaned = (form: Record<string, unknown>) =>
@@ -54,10 +60,11 @@ const STALE = '卡片已过期：这条记录刚被更新，已刷新为最新�
 /** Shared flow of a complaint step: version check, the step, the new card everywhere. */
 async function complaintStep(ctx: BotContext, input: CardActionInput<Ref>, run: (c: Complaint) => Promise<Complaint>, done: (c: Complaint) => string): Promise<CardActionResult> {
   const c = await loadComplaint(ctx.tx, input.value.id);
-  if (c.version !== input.value.v) return { toast: { type: 'warning', text: STALE }, card: await complaintCard(envOf(ctx), c) };
+  const viewer = await clickViewer(ctx, { kind: 'complaint', id: c.id, messageId: input.messageId });
+  if (c.version !== input.value.v) return { toast: { type: 'warning', text: STALE }, card: await complaintCard(envOf(ctx), c, { viewer }) };
   const next = await run(c);
-  const card = await complaintCard(envOf(ctx), next);
-  await refreshCopies(ctx, 'complaint', c.id, card, input.messageId);
+  const card = await complaintCard(envOf(ctx), next, { viewer });
+  await refreshCopies(ctx, 'complaint', next, complaintFor(ctx), input.messageId);
   return { toast: { type: 'success', text: done(next) }, card };
 }
 
@@ -92,17 +99,20 @@ const noteForm = z.object({ note: arg.text('回访记录', 1000) });
 // ---------------------------------------------------------------------------------------------
 // Actions
 
+const submitted = (number: string) => simpleCard('登记客户投诉 · 已提交', 'green', `已登记投诉 **${number}**，投诉卡片已发到本会话，并已通知客户负责人。`);
+
 export const createAction = defineCardAction({
   id: 'complaint.create',
-  value: z.object({}),
-  async run(ctx, { form }) {
+  // `form` names the form card (its command's event): one complaint per form, however often it is submitted.
+  value: z.object({ form: z.string().min(1).max(120).optional() }),
+  async run(ctx, { value, form }) {
+    if (!value.form) return { toast: { type: 'warning', text: '这张表单已失效，请重新发送 /投诉 新建 获取新表单。' } };
+    const [dup] = await ctx.tx.select({ number: complaints.number }).from(complaints).where(eq(complaints.formKey, value.form));
+    if (dup) return { toast: { type: 'warning', text: `这张表单已经提交过了：投诉 ${dup.number}。` }, card: submitted(dup.number) };
     const a = parseForm(newComplaintFields, form);
     if (a.customer === undefined) refuse('BAD_INPUT', '缺少 客户');
-    const c = await createComplaint(ctx, { customer: a.customer!, content: a.content!, orderNumber: a.order, urgent: a.urgent }, (c) => complaintCard(envOf(ctx), c).then((card) => ({ card })));
-    return {
-      toast: { type: 'success', text: `已登记投诉 ${c.number}` },
-      card: simpleCard('登记客户投诉 · 已提交', 'green', `已登记投诉 **${c.number}**，投诉卡片已发到本会话，并已通知客户负责人。`),
-    };
+    const c = await createComplaint(ctx, { customer: a.customer!, content: a.content!, orderNumber: a.order, urgent: a.urgent, formKey: value.form }, complaintFor(ctx));
+    return { toast: { type: 'success', text: `已登记投诉 ${c.number}` }, card: submitted(c.number) };
   },
 });
 
@@ -166,10 +176,11 @@ export const urgentHandleAction = defineCardAction({
   value: ref,
   async run(ctx, { value, form, messageId }) {
     const u = await loadUrgentIssue(ctx.tx, value.id);
-    if (u.version !== value.v) return { toast: { type: 'warning', text: STALE }, card: await urgentIssueCard(envOf(ctx), u) };
+    const viewer = await clickViewer(ctx, { kind: 'urgent', id: u.id, messageId });
+    if (u.version !== value.v) return { toast: { type: 'warning', text: STALE }, card: await urgentIssueCard(envOf(ctx), u, viewer) };
     const next = await handleUrgentIssue(ctx, u, value.v, parseForm(handleForm, form).result);
-    const card = await urgentIssueCard(envOf(ctx), next);
-    await refreshCopies(ctx, 'urgent', u.id, card, messageId);
+    const card = await urgentIssueCard(envOf(ctx), next, viewer);
+    await refreshCopies(ctx, 'urgent', next, urgentFor(ctx), messageId);
     return { toast: { type: 'success', text: `紧急问题 ${u.number} 已处理。` }, card };
   },
 });
@@ -179,9 +190,9 @@ export const followUpDoneAction = defineCardAction({
   value: ref,
   async run(ctx, { value, form }) {
     const f = await loadFollowUp(ctx.tx, value.id);
-    if (f.version !== value.v) return { toast: { type: 'warning', text: STALE }, card: await followUpCard(envOf(ctx), f) };
+    if (f.version !== value.v) return { toast: { type: 'warning', text: STALE }, card: await followUpCard(envOf(ctx), f, await clickViewer(ctx)) };
     const done = await completeFollowUp(ctx, f, value.v, parseForm(noteForm, form).note);
-    return { toast: { type: 'success', text: '已登记回访。' }, card: await followUpCard(envOf(ctx), done) };
+    return { toast: { type: 'success', text: '已登记回访。' }, card: await followUpCard(envOf(ctx), done, await clickViewer(ctx)) };
   },
 });
 

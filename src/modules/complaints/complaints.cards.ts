@@ -3,6 +3,10 @@
  * step — the 受理 button, then the 调查 / 处理 / 结案 forms, then 重新打开 — the new-complaint form
  * (cards/complaint-new.json), and the service-item card (cards/complaint-service.json) used for
  * urgent issues and quality follow-ups. Loss and cost allocation never go on a shared card.
+ *
+ * Every copy of a card is rendered for the one who sees it (`Viewer`): a group copy (null) is
+ * read-only and says where the steps are; a private copy carries only the steps the workflow
+ * lets that person take. The server checks every click again regardless.
  */
 import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import newTemplate from '../../../cards/complaint-new.json';
@@ -20,8 +24,9 @@ import { formatLocal } from '../../platform/time';
 import { eventLabel, stateLabel } from '../../platform/workflow/workflow';
 import { customers } from '../customers';
 import type { CauseKey, Complaint, FollowUp, UrgentIssue } from './complaints.schema';
-import { SUBJECT } from './complaints.service';
+import { stepsFor, SUBJECT, type Viewer } from './complaints.service';
 import { CAUSES, complaintWorkflow, urgentIssueWorkflow, type Allocation, type ComplaintState } from './complaints.workflow';
+import { mayRecordFollowUp } from './follow-ups';
 
 /** What rendering needs: the transaction, the services and the moment countdowns count from. */
 export interface CardEnv {
@@ -121,8 +126,8 @@ export interface ComplaintCardOptions {
   /** Private chat with someone allowed to see the loss / the allocation. */
   showLoss?: boolean;
   showAllocation?: boolean;
-  /** Leave out the step buttons and forms (a read-only copy). */
-  readOnly?: boolean;
+  /** Who sees this copy; null or absent: a group (read-only, with a pointer to the private card). */
+  viewer?: Viewer | null;
 }
 
 export async function complaintCard(env: CardEnv, c: Complaint, o: ComplaintCardOptions = {}): Promise<Card> {
@@ -157,8 +162,23 @@ export async function complaintCard(env: CardEnv, c: Complaint, o: ComplaintCard
     facts: facts.join('\n'),
     clocks: clockLines(ds, env.now, tz),
     history: o.history ? [hr(), md(['**经过**', ...history.map((h) => historyLine(h, name, tz, o.showLoss ?? false))].join('\n'))] : [],
-    actions: o.readOnly ? [] : stepActions(c, await department(env.tx)),
+    actions: await complaintActions(env, c, o.viewer ?? null),
   });
+}
+
+/** The steps the viewer may take, or a line saying where they are taken. */
+async function complaintActions(env: CardEnv, c: Complaint, viewer: Viewer | null): Promise<unknown[]> {
+  const steps = stepsFor(complaintWorkflow, c.state, c.ownerOpenId, viewer);
+  if (steps.size > 0) return stepActions(c, steps, c.state === 'acknowledged' ? await department(env.tx) : []);
+  const closed = c.state === 'closed';
+  const hint = viewer
+    ? closed
+      ? '如需重新打开，由客户负责人或主管操作。'
+      : '这条投诉由客户负责人或主管处理（产品质量问题的调查也可由品质部填写）。'
+    : closed
+      ? `如需重新打开：客户负责人或主管私聊机器人发送 /投诉 ${c.number}。`
+      : `处理按钮在私信卡片里：客户负责人已收到；主管、品质部可私聊机器人发送 /投诉 ${c.number} 打开。`;
+  return [hr(), md(hint)];
 }
 
 type AuditRow = typeof auditLog.$inferSelect;
@@ -185,15 +205,19 @@ function investigationText(data: Record<string, unknown>, name: (id: string | nu
   return `：${cause}${who}${showLoss ? `，损失 ${yuan(Number(data.loss ?? 0))}` : ''}`;
 }
 
-/** The next step of a complaint, as a button or a form, by state (who may submit is the workflow's call). */
-function stepActions(c: Complaint, people: string[]): unknown[] {
+/**
+ * The next step of a complaint, as a button or a form, by state — only what `steps` (the viewer's
+ * allowed events) contains: 品质部 gets the investigation form with the 产品质量 cause only.
+ */
+function stepActions(c: Complaint, steps: Set<string>, people: string[]): unknown[] {
   const ref = { id: c.id, v: c.version };
-  const steps: Record<ComplaintState, () => unknown[]> = {
+  const causes = Object.entries(CAUSES).filter(([, v]) => steps.has(v.event));
+  const byState: Record<ComplaintState, () => unknown[]> = {
     received: () => buttonRow([button('受理', { action: 'complaint.acknowledge', ...ref }, 'primary')]),
     acknowledged: () =>
       form('investigate', '**调查**：原因类别、责任人、损失金额、调查结论（产品质量问题可由品质部填写）', [
-        select('cause', '原因类别', Object.entries(CAUSES).map(([k, v]) => [k, v.label])),
-        personSelect('responsible', '责任人（服务质量、沟通不当时必填）', people),
+        select('cause', '原因类别', causes.map(([k, v]) => [k, v.label])),
+        ...(causes.some(([, v]) => v.needsResponsible) ? [personSelect('responsible', '责任人（服务质量、沟通不当时必填）', people)] : []),
         input('loss', '损失金额（元）', { placeholder: '如 1000、1.2万；无损失填 0', max: 20 }),
         input('findings', '调查结论', { required: true, multiline: true }),
         submit('提交调查', { action: 'complaint.investigate', ...ref }),
@@ -207,11 +231,11 @@ function stepActions(c: Complaint, people: string[]): unknown[] {
       ]),
     closed: () => form('reopen', '客户仍不满意？填写原因后可重新打开（保留全部记录）', [input('reason', '重新打开的原因', { required: true }), submit('重新打开', { action: 'complaint.reopen', ...ref }, 'default')]),
   };
-  return steps[c.state as ComplaintState]?.() ?? [];
+  return byState[c.state as ComplaintState]?.() ?? [];
 }
 
-/** The form behind `/投诉 新建` without fields. */
-export const newComplaintCard = (): Card => renderCard(newTemplate, { usage: NEW_COMPLAINT_USAGE });
+/** The form behind `/投诉 新建` without fields; `formKey` makes a second submission of it a refusal. */
+export const newComplaintCard = (formKey: string): Card => renderCard(newTemplate, { usage: NEW_COMPLAINT_USAGE, formKey });
 
 /** DMed to supervisors and the bearer when a complaint closes with an allocation (never posted in a group). */
 export function allocationCard(c: Complaint, customer: string, a: Allocation, name: (id: string | null | undefined) => string): Card {
@@ -232,7 +256,7 @@ export function allocationCard(c: Complaint, customer: string, a: Allocation, na
 // ---------------------------------------------------------------------------------------------
 // Service items: urgent issues and quality follow-ups
 
-export async function urgentIssueCard(env: CardEnv, u: UrgentIssue): Promise<Card> {
+export async function urgentIssueCard(env: CardEnv, u: UrgentIssue, viewer: Viewer | null = null): Promise<Card> {
   const tz = env.services.config.BUSINESS_TZ;
   const [customer, ds, name] = await Promise.all([
     customerName(env.tx, u.customerId),
@@ -254,11 +278,15 @@ export async function urgentIssueCard(env: CardEnv, u: UrgentIssue): Promise<Car
     color: open ? 'red' : 'green',
     facts: facts.join('\n'),
     clocks: clockLines(ds, env.now, tz),
-    actions: open ? form('handle', '**处理结果**', [input('result', '处理结果', { required: true, multiline: true }), submit('已处理', { action: 'complaint.urgent_handle', id: u.id, v: u.version })]) : [],
+    actions: stepsFor(urgentIssueWorkflow, u.state, u.ownerOpenId, viewer).has('HANDLE')
+      ? form('handle', '**处理结果**', [input('result', '处理结果', { required: true, multiline: true }), submit('已处理', { action: 'complaint.urgent_handle', id: u.id, v: u.version })])
+      : open
+        ? [hr(), md(viewer ? '这条紧急问题由客户负责人或主管处理。' : '处理按钮在私信卡片里：客户负责人已收到；超时会升级给主管。')]
+        : [],
   });
 }
 
-export async function followUpCard(env: CardEnv, f: FollowUp): Promise<Card> {
+export async function followUpCard(env: CardEnv, f: FollowUp, viewer: Viewer | null = null): Promise<Card> {
   const tz = env.services.config.BUSINESS_TZ;
   const [customer, ds, name] = await Promise.all([customerName(env.tx, f.customerId), deadlinesOf(env.tx, { subjectType: SUBJECT.followUp, subjectId: f.id }), namesOf(env.tx, [f.ownerOpenId, f.doneBy])]);
   const open = f.status === 'scheduled' || f.status === 'open';
@@ -275,6 +303,6 @@ export async function followUpCard(env: CardEnv, f: FollowUp): Promise<Card> {
     color: open ? 'orange' : 'green',
     facts: facts.join('\n'),
     clocks: clockLines(ds, env.now, tz),
-    actions: open ? form('follow_up', '**回访记录**：客户对产品质量的反馈', [input('note', '回访记录', { required: true, multiline: true }), submit('已回访', { action: 'complaint.follow_up_done', id: f.id, v: f.version })]) : [],
+    actions: open && viewer && mayRecordFollowUp(f, viewer) ? form('follow_up', '**回访记录**：客户对产品质量的反馈', [input('note', '回访记录', { required: true, multiline: true }), submit('已回访', { action: 'complaint.follow_up_done', id: f.id, v: f.version })]) : [],
   });
 }

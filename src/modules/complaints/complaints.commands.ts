@@ -15,6 +15,7 @@ import { customers } from '../customers';
 import { complaintCard, NEW_COMPLAINT_USAGE, newComplaintCard, SATISFACTION_LABELS, urgentIssueCard } from './complaints.cards';
 import { complaints } from './complaints.schema';
 import {
+  cardKey,
   complaintByNumber,
   createComplaint,
   createUrgentIssue,
@@ -24,6 +25,7 @@ import {
   recordSatisfaction,
   satisfactionSummary,
   SUBJECT,
+  viewerOf,
 } from './complaints.service';
 import { COMPLAINT_STATES, complaintWorkflow, OPEN_STATES, SEES_ALL_COMPLAINTS, SERVICE, type ComplaintState } from './complaints.workflow';
 
@@ -48,7 +50,7 @@ export const newComplaintFields = z
 export const newComplaintCommand = defineCommand({
   path: ['投诉', '新建'],
   aliases: [['complaint', 'new']],
-  summary: '登记客户投诉（不带字段则发表单）；卡片含受理按钮，并私信客户负责人',
+  summary: '登记客户投诉（不带字段则发表单）；含受理按钮的卡片私信客户负责人（群里的卡片只读）',
   summaryEn: 'log a complaint (no fields: a form card)',
   usage: NEW_COMPLAINT_USAGE,
   examples: ['/投诉 新建 客户=华星电子 内容="交货延误三天" 订单=DD-20261204-001 紧急'],
@@ -56,9 +58,9 @@ export const newComplaintCommand = defineCommand({
   flags: { urgent: ['紧急', 'urgent'] },
   args: () => newComplaintFields,
   async run(ctx, a) {
-    if (a.customer === undefined) return { card: newComplaintCard() };
+    if (a.customer === undefined) return { card: newComplaintCard(`form:${ctx.causeId}`) };
     const env = { tx: ctx.tx, services: ctx.services, now: ctx.now };
-    await createComplaint(ctx, { customer: a.customer, content: a.content!, orderNumber: a.order, urgent: a.urgent }, (c) => complaintCard(env, c).then((card) => ({ card })));
+    await createComplaint(ctx, { customer: a.customer, content: a.content!, orderNumber: a.order, urgent: a.urgent }, async (c, viewer) => ({ card: await complaintCard(env, c, { viewer }) }));
   },
 });
 
@@ -74,8 +76,9 @@ export const showComplaintCommand = defineCommand({
   async run(ctx, { number }) {
     const c = await complaintByNumber(ctx.tx, number);
     if (!maySeeComplaint(ctx, c)) refuse('NOT_ALLOWED', `没有权限：投诉 ${c.number} 只有客户负责人、经办人、品质部和主管可以查看。`);
-    const card = await complaintCard({ tx: ctx.tx, services: ctx.services, now: ctx.now }, c, { history: true, showLoss: maySeeLoss(ctx, c), showAllocation: maySeeAllocation(ctx, c) });
-    await ctx.reply({ card }, { cardKey: `complaint:${c.id}@${ctx.chat?.id ?? `dm:${ctx.actor.openId}`}` });
+    // In a private chat: the card with the steps this person may take (and it stays up to date).
+    const card = await complaintCard({ tx: ctx.tx, services: ctx.services, now: ctx.now }, c, { history: true, showLoss: maySeeLoss(ctx, c), showAllocation: maySeeAllocation(ctx, c), viewer: viewerOf(ctx) });
+    await ctx.reply({ card }, { cardKey: cardKey('complaint', c.id, ctx.chat?.type === 'group' ? ctx.chat.id : `dm:${ctx.actor.openId}`) });
   },
 });
 
@@ -141,14 +144,14 @@ export const urgentCommand = defineCommand({
   args: () => z.object({ customer: arg.text('客户', 100), content: arg.text('内容', 500) }),
   async run(ctx, a) {
     const env = { tx: ctx.tx, services: ctx.services, now: ctx.now };
-    await createUrgentIssue(ctx, a, (u) => urgentIssueCard(env, u).then((card) => ({ card })));
+    await createUrgentIssue(ctx, a, async (u, viewer) => ({ card: await urgentIssueCard(env, u, viewer) }));
   },
 });
 
 export const satisfactionCommand = defineCommand({
   path: ['满意度'],
   aliases: [['satisfaction']],
-  summary: '记录客户满意度 1–5（计入满意度 ≥ 90% 标准）',
+  summary: '记录客户满意度 1–5（计入满意度 ≥ 90% 标准；客户负责人或主管）',
   summaryEn: 'record a customer satisfaction score 1–5',
   usage: '/满意度 <客户> <1-5> [意见]',
   examples: ['/满意度 华星电子 4 交期改善明显'],

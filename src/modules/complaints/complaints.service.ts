@@ -3,17 +3,20 @@
  * through the workflow engine (optimistic lock, audit row, clocks). A refusal anywhere rolls the
  * whole change back — nothing is half-written.
  */
-import { and, asc, eq, gte, lt } from 'drizzle-orm';
-import { usersWithRole } from '../../platform/actors';
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { chatType, usersWithRole } from '../../platform/actors';
 import type { BotContext } from '../../platform/context';
 import type { Tx } from '../../platform/db/client';
-import { cardMessages } from '../../platform/db/core.schema';
+import { cardMessages, users } from '../../platform/db/core.schema';
 import { nextNumber } from '../../platform/db/numbering';
 import { refuse } from '../../platform/errors';
 import type { Content } from '../../platform/feishu/outbox';
+import type { Role } from '../../platform/roles';
 import { meetDeadlines, openDeadline } from '../../platform/sla/deadlines';
+import { deadlines, type DeadlineRow } from '../../platform/sla/sla.schema';
 import { zonedParts, zonedTime } from '../../platform/time';
 import { applyTransition, startWorkflow } from '../../platform/workflow/apply';
+import { availableEvents, type Workflow } from '../../platform/workflow/workflow';
 import { requireCustomer, type Customer } from '../customers';
 import type { Order } from '../orders';
 import { complaints, satisfactionSurveys, urgentIssues, type CauseKey, type Complaint, type UrgentIssue } from './complaints.schema';
@@ -57,34 +60,103 @@ export const maySeeLoss = (ctx: BotContext, c: Complaint) => privateChat(ctx) &&
 export const maySeeAllocation = (ctx: BotContext, c: Complaint) => privateChat(ctx) && (isSupervisor(ctx) || c.allocationOpenId === ctx.actor.openId);
 
 // ---------------------------------------------------------------------------------------------
-// Live cards: one per chat the complaint was posted in; a change updates every copy.
+// Live cards: one copy per group the record was posted in (read-only) and one per person it was
+// sent to privately (`@dm:<open_id>`, with that person's steps); a change updates every copy.
+
+/** Who a private copy is for (the shape cards render against); null: a group. */
+export interface Viewer {
+  openId: string;
+  role: Role | null;
+  isAdmin: boolean;
+}
+
+/** Renders a record's card for one viewer (null: a group copy). */
+export type Render<T> = (record: T, viewer: Viewer | null) => Promise<Content>;
 
 export const cardKey = (kind: 'complaint' | 'urgent', id: number, where: string) => `${kind}:${id}@${where}`;
 
+const actorViewer = (ctx: BotContext): Viewer => ({ openId: ctx.actor.openId, role: ctx.actor.role, isAdmin: ctx.actor.isAdmin });
+
+/** Who reads what `ctx.reply` sends: the chat of the message it answers (a group: nobody in particular), else the actor by DM. */
+export const viewerOf = (ctx: BotContext): Viewer | null => (ctx.messageId && ctx.chat?.type === 'group' ? null : actorViewer(ctx));
+
+/**
+ * Who reads the card a click came from (its answer replaces it): the copy's key says so for the
+ * cards we keep live; otherwise the chat — one the bot does not know is a private chat it opened
+ * itself (groups are on record from the first message or the bot joining).
+ */
+export async function clickViewer(ctx: BotContext, copy?: { kind: 'complaint' | 'urgent'; id: number; messageId?: string }): Promise<Viewer | null> {
+  if (copy?.messageId) {
+    const prefix = cardKey(copy.kind, copy.id, '');
+    const [row] = await ctx.tx
+      .select({ key: cardMessages.cardKey })
+      .from(cardMessages)
+      .where(and(gte(cardMessages.cardKey, prefix), lt(cardMessages.cardKey, `${prefix.slice(0, -1)}A`), eq(cardMessages.messageId, copy.messageId)));
+    if (row) return row.key.slice(prefix.length) === `dm:${ctx.actor.openId}` ? actorViewer(ctx) : null;
+  }
+  if (!ctx.chat) return actorViewer(ctx);
+  return (await chatType(ctx.tx, ctx.chat.id)) === 'group' ? null : actorViewer(ctx);
+}
+
+/** Someone else as a viewer: their bound role (or the default role), admin by configuration. */
+export async function viewerById(ctx: BotContext, openId: string): Promise<Viewer> {
+  const [u] = await ctx.tx.select({ role: users.role }).from(users).where(eq(users.openId, openId));
+  const fallback = ctx.services.config.DEFAULT_ROLE === 'none' ? null : ctx.services.config.DEFAULT_ROLE;
+  return { openId, role: ((u?.role as Role | null | undefined) ?? fallback) as Role | null, isAdmin: ctx.services.config.ADMIN_OPEN_IDS.includes(openId) };
+}
+
+/** The events of a record's current state this viewer may fire (none in a group): the buttons their copy shows. */
+export function stepsFor(wf: Workflow, state: string, ownerOpenId: string, viewer: Viewer | null | undefined): Set<string> {
+  if (!viewer) return new Set();
+  return new Set(availableEvents(wf, state, { role: viewer.role, isOwner: viewer.openId === ownerOpenId, isAdmin: viewer.isAdmin }).map((e) => e.event));
+}
+
 /**
  * PATCHes every posted copy of a record's card except the one just clicked (the click's answer
- * replaces that one). The copies are the live-card rows whose key starts with `<kind>:<id>@`
+ * replaces that one), each rendered for whoever sees it: `@dm:<open_id>` copies for that person,
+ * group copies read-only. The copies are the live-card rows whose key starts with `<kind>:<id>@`
  * (a key range, so the primary-key index answers it).
  */
-export async function refreshCopies(ctx: BotContext, kind: 'complaint' | 'urgent', id: number, card: Record<string, unknown>, clickedMessageId?: string): Promise<void> {
-  const prefix = cardKey(kind, id, '');
+export async function refreshCopies<T>(ctx: BotContext, kind: 'complaint' | 'urgent', record: T & { id: number }, render: Render<T>, clickedMessageId?: string): Promise<void> {
+  const prefix = cardKey(kind, record.id, '');
   const copies = await ctx.tx
     .select()
     .from(cardMessages)
     .where(and(gte(cardMessages.cardKey, prefix), lt(cardMessages.cardKey, `${prefix.slice(0, -1)}A`))); // '@' + 1 = 'A'
-  for (const copy of copies) if (copy.messageId !== clickedMessageId) await ctx.send({ kind: 'patch', cardKey: copy.cardKey, card });
+  let shared: Content | undefined;
+  for (const copy of copies) {
+    if (copy.messageId === clickedMessageId) continue;
+    const where = copy.cardKey.slice(prefix.length);
+    // A copy keyed by a chat id is a group's — or an older private copy whose reader is not on record: read-only either way.
+    const content = where.startsWith('dm:') ? await render(record, await viewerById(ctx, where.slice(3))) : (shared ??= await render(record, null));
+    if ('card' in content) await ctx.send({ kind: 'patch', cardKey: copy.cardKey, card: content.card });
+  }
 }
 
-/** Posts a record's card where the actor is and DMs it to the people who must act. */
-async function announce(ctx: BotContext, kind: 'complaint' | 'urgent', id: number, content: Content, dmTo: string[]): Promise<void> {
-  const here = ctx.chat?.id ?? `dm:${ctx.actor.openId}`;
-  if (ctx.messageId) await ctx.reply(content, { cardKey: cardKey(kind, id, here) });
-  else if (ctx.chat) await ctx.send({ kind: 'send', to: { chatId: ctx.chat.id }, content, cardKey: cardKey(kind, id, here) });
-  else await ctx.reply(content, { cardKey: cardKey(kind, id, here) });
-  for (const openId of new Set(dmTo)) {
-    if (openId === ctx.actor.openId) continue; // they are looking at it already
-    await ctx.send({ kind: 'send', to: { openId }, content, cardKey: cardKey(kind, id, `dm:${openId}`) });
+/**
+ * Posts a record's card where the actor is — read-only in a group — and DMs each person who must
+ * act a copy with their steps. In a group the actor gets that private copy too when they may act.
+ */
+async function announce<T>(ctx: BotContext, kind: 'complaint' | 'urgent', record: T & { id: number }, render: Render<T>, dmTo: string[], actorMayAct: boolean): Promise<void> {
+  // A message says what chat it is in; a form card's click does not (clickViewer's rule then).
+  const inGroup = ctx.messageId ? ctx.chat?.type === 'group' : (await clickViewer(ctx)) === null;
+  const here = cardKey(kind, record.id, inGroup ? ctx.chat!.id : `dm:${ctx.actor.openId}`);
+  const content = await render(record, inGroup ? null : actorViewer(ctx));
+  if (ctx.messageId) await ctx.reply(content, { cardKey: here });
+  else if (inGroup) await ctx.send({ kind: 'send', to: { chatId: ctx.chat!.id }, content, cardKey: here });
+  else await ctx.send({ kind: 'send', to: { openId: ctx.actor.openId }, content, cardKey: here });
+  const to = new Set(dmTo);
+  if (!inGroup) to.delete(ctx.actor.openId); // they are looking at their copy already
+  else if (actorMayAct) to.add(ctx.actor.openId);
+  for (const openId of to) {
+    await ctx.send({ kind: 'send', to: { openId }, content: await render(record, await viewerById(ctx, openId)), cardKey: cardKey(kind, record.id, `dm:${openId}`) });
   }
+}
+
+/** An urgent complaint's clocks all skip quiet hours (SPEC §3, §8), not only the 2 h response. */
+async function markUrgent(ctx: BotContext, c: Pick<Complaint, 'urgent'>, opened: DeadlineRow[]): Promise<void> {
+  const ids = opened.filter((d) => !d.urgent).map((d) => d.id);
+  if (c.urgent && ids.length) await ctx.tx.update(deadlines).set({ urgent: true }).where(inArray(deadlines.id, ids));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,6 +167,8 @@ export interface NewComplaint {
   content: string;
   orderNumber?: string;
   urgent: boolean;
+  /** The form card it comes from: one complaint per form, however often it is submitted. */
+  formKey?: string;
 }
 
 /** The order a complaint is about: it must exist and belong to the complaint's customer. */
@@ -112,7 +186,11 @@ async function orderOfCustomer(tx: Tx, number: string, customer: Customer): Prom
  * Logs a complaint received now (the message time): number, audit row, the three clocks of
  * SPEC §3.3 (+ the 2 h urgent response), then the card in the chat and a DM to the customer's owner.
  */
-export async function createComplaint(ctx: BotContext, input: NewComplaint, render: (c: Complaint) => Promise<Content>): Promise<Complaint> {
+export async function createComplaint(ctx: BotContext, input: NewComplaint, render: Render<Complaint>): Promise<Complaint> {
+  if (input.formKey) {
+    const [dup] = await ctx.tx.select({ number: complaints.number }).from(complaints).where(eq(complaints.formKey, input.formKey));
+    if (dup) refuse('DUPLICATE', `这张表单已经提交过了：投诉 ${dup.number}。`);
+  }
   const customer = await requireCustomer(ctx.tx, input.customer);
   const order = input.orderNumber?.trim() ? await orderOfCustomer(ctx.tx, input.orderNumber, customer) : undefined;
   const tz = ctx.services.config.BUSINESS_TZ;
@@ -128,6 +206,7 @@ export async function createComplaint(ctx: BotContext, input: NewComplaint, rend
       ownerOpenId: customer.ownerOpenId,
       reportedBy: ctx.actor.openId,
       chatId: ctx.chat?.id ?? null,
+      formKey: input.formKey ?? null,
       state: complaintWorkflow.initial,
       receivedAt: ctx.now,
       createdAt: ctx.now,
@@ -142,12 +221,14 @@ export async function createComplaint(ctx: BotContext, input: NewComplaint, rend
     detail: { number, customer: customer.name, urgent: input.urgent, ...(c!.orderNumber ? { order: c!.orderNumber } : {}) },
   });
   // The card DMed to the owner is their notice; no separate "新待办".
-  await startWorkflow(ctx, { workflow: complaintWorkflow, subjectType: SUBJECT.complaint, id: c!.id, ownerOpenId: c!.ownerOpenId, notify: false });
+  const opened = await startWorkflow(ctx, { workflow: complaintWorkflow, subjectType: SUBJECT.complaint, id: c!.id, ownerOpenId: c!.ownerOpenId, notify: false });
+  await markUrgent(ctx, c!, opened);
   if (input.urgent) {
     await openDeadline(ctx.tx, ctx.services.calendar, { subjectType: SUBJECT.complaint, subjectId: c!.id, rule: COMPLAINT_RULES.urgentResponse, ownerOpenId: c!.ownerOpenId, anchorAt: ctx.now, now: ctx.now });
   }
   const supervisors = input.urgent ? (await usersWithRole(ctx.tx, 'supervisor')).map((s) => s.openId) : [];
-  await announce(ctx, 'complaint', c!.id, await render(c!), [c!.ownerOpenId, ...supervisors]);
+  const actorMayAct = stepsFor(complaintWorkflow, c!.state, c!.ownerOpenId, ctx.actor).size > 0;
+  await announce(ctx, 'complaint', c!, render, [c!.ownerOpenId, ...supervisors], actorMayAct);
   return c!;
 }
 
@@ -155,7 +236,8 @@ type ComplaintPatch = Partial<typeof complaints.$inferInsert>;
 
 /** One workflow step: the engine checks state, role, version and required fields, then the step's columns are written. */
 async function step(ctx: BotContext, c: Complaint, v: number, event: string, data: Record<string, unknown>, set: ComplaintPatch, reason?: string): Promise<Complaint> {
-  await applyTransition(ctx, { workflow: complaintWorkflow, subjectType: SUBJECT.complaint, table: 'complaints', id: c.id, version: v, event, ownerOpenId: c.ownerOpenId, data, reason });
+  const applied = await applyTransition(ctx, { workflow: complaintWorkflow, subjectType: SUBJECT.complaint, table: 'complaints', id: c.id, version: v, event, ownerOpenId: c.ownerOpenId, data, reason });
+  await markUrgent(ctx, c, applied.opened);
   if (Object.keys(set).length) await ctx.tx.update(complaints).set(set).where(eq(complaints.id, c.id));
   return loadComplaint(ctx.tx, c.id);
 }
@@ -175,8 +257,16 @@ export interface Investigation {
 export async function investigateComplaint(ctx: BotContext, c: Complaint, v: number, i: Investigation): Promise<Complaint> {
   const cause = CAUSES[i.cause];
   if (cause.needsResponsible && !i.responsible) refuse('MISSING_FIELDS', `原因为「${cause.label}」时须选择责任人。`);
+  // The picker's value comes from the client: only someone the bot knows, with a role, can bear a share.
+  if (i.responsible && !(await holdsRole(ctx, i.responsible))) refuse('UNKNOWN_PERSON', '责任人须是已绑定角色的同事，请从「责任人」列表中选择。');
   const data = { cause: i.cause, responsible: i.responsible ?? null, loss: i.loss, findings: i.findings };
   return step(ctx, c, v, cause.event, data, { investigatedAt: ctx.now, cause: i.cause, responsibleOpenId: i.responsible ?? null, loss: i.loss, findings: i.findings });
+}
+
+/** Someone the bot knows who holds a role (bound, or the configured default role). */
+async function holdsRole(ctx: BotContext, openId: string): Promise<boolean> {
+  const [u] = await ctx.tx.select({ role: users.role }).from(users).where(eq(users.openId, openId));
+  return !!u && (u.role !== null || ctx.services.config.DEFAULT_ROLE !== 'none');
 }
 
 /** 处理: the action taken. */
@@ -197,16 +287,12 @@ export async function closeComplaint(ctx: BotContext, c: Complaint, v: number, i
     allocationShare: allocation?.share ?? null,
     allocationAmount: allocation?.amount ?? null,
   });
-  await ctx.tx.insert(satisfactionSurveys).values({
-    customerId: c.customerId,
-    ownerOpenId: c.ownerOpenId,
-    score: input.satisfaction,
-    comment: input.feedback,
-    source: 'complaint',
-    complaintId: c.id,
-    recordedBy: ctx.actor.openId,
-    surveyedAt: ctx.now,
-  });
+  // One score per complaint: closing it again after a reopen replaces the earlier one.
+  const score = { ownerOpenId: c.ownerOpenId, score: input.satisfaction, comment: input.feedback, recordedBy: ctx.actor.openId, surveyedAt: ctx.now };
+  await ctx.tx
+    .insert(satisfactionSurveys)
+    .values({ customerId: c.customerId, source: 'complaint', complaintId: c.id, ...score })
+    .onConflictDoUpdate({ target: satisfactionSurveys.complaintId, set: score });
   return { complaint: closed, allocation };
 }
 
@@ -223,7 +309,7 @@ export const reopenComplaint = (ctx: BotContext, c: Complaint, v: number, reason
 // Urgent issues
 
 /** /紧急: a 2 h clock for the customer's owner that ignores quiet hours. */
-export async function createUrgentIssue(ctx: BotContext, input: { customer: string; content: string }, render: (u: UrgentIssue) => Promise<Content>): Promise<UrgentIssue> {
+export async function createUrgentIssue(ctx: BotContext, input: { customer: string; content: string }, render: Render<UrgentIssue>): Promise<UrgentIssue> {
   const customer = await requireCustomer(ctx.tx, input.customer);
   const number = await nextNumber(ctx.tx, 'JJ', ctx.now, ctx.services.config.BUSINESS_TZ);
   const [u] = await ctx.tx
@@ -243,7 +329,8 @@ export async function createUrgentIssue(ctx: BotContext, input: { customer: stri
     .returning();
   await ctx.audit({ action: 'urgent_issue.create', subjectType: SUBJECT.urgent, subjectId: u!.id, toState: u!.state, detail: { number, customer: customer.name } });
   await startWorkflow(ctx, { workflow: urgentIssueWorkflow, subjectType: SUBJECT.urgent, id: u!.id, ownerOpenId: u!.ownerOpenId, notify: false });
-  await announce(ctx, 'urgent', u!.id, await render(u!), [u!.ownerOpenId]);
+  const actorMayAct = stepsFor(urgentIssueWorkflow, u!.state, u!.ownerOpenId, ctx.actor).size > 0;
+  await announce(ctx, 'urgent', u!, render, [u!.ownerOpenId], actorMayAct);
   return u!;
 }
 
@@ -276,6 +363,9 @@ export const surveySubjectId = (customerId: number, quarter: string) => `${custo
 /** /满意度: one score; meets the customer's survey clock for this quarter. */
 export async function recordSatisfaction(ctx: BotContext, input: { customer: string; score: number; comment?: string }): Promise<{ customer: Customer; quarter: Quarter }> {
   const customer = await requireCustomer(ctx.tx, input.customer);
+  if (customer.ownerOpenId !== ctx.actor.openId && ctx.actor.role !== 'supervisor') {
+    refuse('NOT_ALLOWED', `没有权限：只有客户「${customer.name}」的负责人或主管可以记录满意度。`);
+  }
   const [row] = await ctx.tx
     .insert(satisfactionSurveys)
     .values({ customerId: customer.id, ownerOpenId: customer.ownerOpenId, score: input.score, comment: input.comment ?? null, source: 'survey', recordedBy: ctx.actor.openId, surveyedAt: ctx.now })

@@ -59,11 +59,14 @@ export async function loadFollowUp(tx: Tx, id: number): Promise<FollowUp> {
   return f ?? refuse('NOT_FOUND', '这条回访不存在了。');
 }
 
+/** Who may record a follow-up: the one who follows up, a supervisor, an admin. */
+export const mayRecordFollowUp = (f: Pick<FollowUp, 'ownerOpenId'>, who: { openId: string; role: string | null; isAdmin: boolean }) =>
+  who.isAdmin || who.role === 'supervisor' || f.ownerOpenId === who.openId;
+
 /** 已回访: the owner (or a supervisor) records what the customer said; the clock is met. */
 export async function completeFollowUp(ctx: BotContext, f: FollowUp, v: number, note: string): Promise<FollowUp> {
   if (f.status === 'done' || f.status === 'cancelled') refuse('INVALID_TRANSITION', '这条回访已经完成了。');
-  const mayAct = ctx.actor.isAdmin || ctx.actor.role === 'supervisor' || f.ownerOpenId === ctx.actor.openId;
-  if (!mayAct) refuse('NOT_ALLOWED', '没有权限：只有负责回访的业务员或主管可以登记回访。');
+  if (!mayRecordFollowUp(f, ctx.actor)) refuse('NOT_ALLOWED', '没有权限：只有负责回访的业务员或主管可以登记回访。');
   const [row] = await ctx.tx
     .update(followUps)
     .set({ status: 'done', note, doneAt: ctx.now, doneBy: ctx.actor.openId, updatedAt: ctx.now.getTime(), version: sql`${followUps.version} + 1` })

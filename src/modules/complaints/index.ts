@@ -8,7 +8,8 @@ import { defineModule } from '../../platform/module';
 import { complaintCard, followUpCard, urgentIssueCard } from './complaints.cards';
 import { complaintCardActions } from './complaints.card-actions';
 import { complaintCommands } from './complaints.commands';
-import { loadComplaint, loadUrgentIssue, maySeeComplaint, SUBJECT } from './complaints.service';
+import { openComplaints } from './complaints.nudges';
+import { loadComplaint, loadUrgentIssue, maySeeComplaint, SUBJECT, viewerOf } from './complaints.service';
 import { customers } from '../customers';
 import { complaints, followUps, urgentIssues } from './complaints.schema';
 import { loadFollowUp } from './follow-ups';
@@ -22,19 +23,20 @@ export const complaintsModule = defineModule({
   commands: complaintCommands,
   cardActions: complaintCardActions,
   jobs: [serviceClocksJob],
+  nudges: { 'complaints.open': openComplaints },
   subjects: {
     [SUBJECT.complaint]: {
       label: '客户投诉',
       name: async (tx, id) => (await tx.select({ n: complaints.number }).from(complaints).where(eq(complaints.id, idOf(id))))[0]?.n,
       async show(ctx, id) {
         const c = await loadComplaint(ctx.tx, idOf(id));
-        return maySeeComplaint(ctx, c) ? { card: await complaintCard(envOf(ctx), c) } : undefined;
+        return maySeeComplaint(ctx, c) ? { card: await complaintCard(envOf(ctx), c, { viewer: viewerOf(ctx) }) } : undefined;
       },
     },
     [SUBJECT.urgent]: {
       label: '紧急问题',
       name: async (tx, id) => (await tx.select({ n: urgentIssues.number }).from(urgentIssues).where(eq(urgentIssues.id, idOf(id))))[0]?.n,
-      show: async (ctx, id) => ({ card: await urgentIssueCard(envOf(ctx), await loadUrgentIssue(ctx.tx, idOf(id))) }),
+      show: async (ctx, id) => ({ card: await urgentIssueCard(envOf(ctx), await loadUrgentIssue(ctx.tx, idOf(id)), viewerOf(ctx)) }),
     },
     [SUBJECT.followUp]: {
       label: '品质回访',
@@ -42,7 +44,7 @@ export const complaintsModule = defineModule({
         const [f] = await tx.select({ customer: customers.name, order: followUps.orderNumber }).from(followUps).innerJoin(customers, eq(customers.id, followUps.customerId)).where(eq(followUps.id, idOf(id)));
         return f && `${f.customer}${f.order ? `（订单 ${f.order}）` : ''}`;
       },
-      show: async (ctx, id) => ({ card: await followUpCard(envOf(ctx), await loadFollowUp(ctx.tx, idOf(id))) }),
+      show: async (ctx, id) => ({ card: await followUpCard(envOf(ctx), await loadFollowUp(ctx.tx, idOf(id)), viewerOf(ctx)) }),
     },
     [SUBJECT.survey]: {
       label: '满意度调查',
