@@ -126,7 +126,7 @@ export const calendarOverride = defineCommand({
     z.object({ spec: z.string({ error: '缺少日期' }) }).transform(({ spec }, ctx) => {
       // The type may come last (2027-02-14 上班) or first (上班 2027-02-14).
       const words = spec.split(' ');
-      const modeOf = (w: string | undefined) => (w === undefined ? undefined : MODES[w.toLowerCase() as keyof typeof MODES]);
+      const modeOf = (w: string | undefined) => (w !== undefined && Object.hasOwn(MODES, w.toLowerCase()) ? MODES[w.toLowerCase() as keyof typeof MODES] : undefined);
       const last = modeOf(words[words.length - 1]);
       const mode = last ?? modeOf(words[0]);
       const dayWords = last ? words.slice(0, -1) : words.slice(1);
