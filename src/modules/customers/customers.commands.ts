@@ -148,11 +148,13 @@ export const transferCommand = defineCommand({
     const open = await ctx.tx.update(inquiries).set({ ownerOpenId: to, updatedAt: ctx.now }).where(and(eq(inquiries.customerId, c.id), eq(inquiries.ownerOpenId, from), eq(inquiries.state, 'received'))).returning({ id: inquiries.id });
     for (const q of open) await reassignDeadlines(ctx.tx, 'inquiry', q.id, from, to);
     // The old owner's open visit plans: the new owner is the one who will visit (and may log it).
-    const plans = await ctx.tx
+    // Plans cancelled because the customer was lost go too: a re-open restores them to the new owner.
+    const movedPlans = await ctx.tx
       .update(visitPlans)
       .set({ ownerOpenId: to, updatedAt: ctx.now, version: sql`${visitPlans.version} + 1` })
-      .where(and(eq(visitPlans.customerId, c.id), eq(visitPlans.ownerOpenId, from), eq(visitPlans.status, 'planned')))
-      .returning({ id: visitPlans.id });
+      .where(and(eq(visitPlans.customerId, c.id), eq(visitPlans.ownerOpenId, from), inArray(visitPlans.status, ['planned', 'cancelled'])))
+      .returning({ id: visitPlans.id, status: visitPlans.status });
+    const plans = movedPlans.filter((p) => p.status === 'planned');
     for (const p of plans) await reassignDeadlines(ctx.tx, PLAN_SUBJECT, p.id, from, to);
     // Other modules move their own records of this customer (open orders, complaints …).
     const elsewhere: string[] = [];
