@@ -19,6 +19,19 @@ export interface ModuleDef {
   subjects?: Record<string, SubjectDef>;
   /** Stalled-work finders for the weekly nudge (SPEC §3, issue 3 item 7), by name. */
   nudges?: Record<string, NudgeProvider>;
+  /**
+   * A customer changed owner (/客户 转交), inside that transaction: move this module's open
+   * records of the customer still owned by `from` (and their clocks) to `to`. Returns what moved
+   * for the reply ('1 个进行中订单'), or nothing.
+   */
+  onCustomerTransferred?(ctx: BotContext, t: CustomerTransfer): Promise<string | void>;
+}
+
+export interface CustomerTransfer {
+  customerId: number;
+  customerName: string;
+  from: string;
+  to: string;
 }
 
 /** A record type that has deadlines: reminders name it, 完成 shows its card (where the step's action is). */
@@ -49,13 +62,16 @@ export type NudgeProvider = (tx: Tx, now: Date, services: Services) => Promise<N
 export interface ModuleRegistry {
   subjects: Record<string, SubjectDef>;
   nudges: Record<string, NudgeProvider>;
+  /** Every module's onCustomerTransferred, in module order. */
+  customerTransferred: Array<NonNullable<ModuleDef['onCustomerTransferred']>>;
 }
 
 /** Merges every module's subjects and nudges; a name claimed twice fails at start-up. */
 export function collectRegistry(modules: ModuleDef[]): ModuleRegistry {
-  const reg: ModuleRegistry = { subjects: {}, nudges: {} };
+  const reg: ModuleRegistry = { subjects: {}, nudges: {}, customerTransferred: [] };
   const owner = new Map<string, string>();
   for (const m of modules) {
+    if (m.onCustomerTransferred) reg.customerTransferred.push(m.onCustomerTransferred.bind(m));
     for (const kind of ['subjects', 'nudges'] as const) {
       for (const [key, value] of Object.entries(m[kind] ?? {})) {
         const id = `${kind}:${key}`;

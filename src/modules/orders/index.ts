@@ -7,9 +7,10 @@ import { orderCardActions } from './orders.card-actions';
 import { exceptionCard, loadOrderView, orderCard } from './orders.cards';
 import { orderCommands } from './orders.commands';
 import { orderJobs, orderNudges } from './orders.jobs';
-import { orderExceptions } from './orders.schema';
+import { orderExceptions, orders } from './orders.schema';
+import { reassignDeadlines } from '../customers';
 import { findOrder, maySeeOrder, notYoursText, refreshOrders } from './orders.service';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 
 export const ordersModule = defineModule({
   name: 'orders',
@@ -51,6 +52,19 @@ export const ordersModule = defineModule({
     },
   },
   nudges: { orders: orderNudges },
+  // 客户转交: the customer's open orders the previous owner logged, and their clocks, follow the new owner.
+  async onCustomerTransferred(ctx, t) {
+    const moved = await ctx.tx
+      .update(orders)
+      .set({ ownerOpenId: t.to, version: sql`${orders.version} + 1`, updatedAt: ctx.now })
+      .where(and(eq(orders.customerId, t.customerId), eq(orders.ownerOpenId, t.from), notInArray(orders.state, ['archived', 'cancelled'])))
+      .returning({ id: orders.id });
+    for (const o of moved) {
+      await reassignDeadlines(ctx.tx, 'order', o.id, t.from, t.to);
+      for (const e of await ctx.tx.select({ id: orderExceptions.id }).from(orderExceptions).where(eq(orderExceptions.orderId, o.id))) await reassignDeadlines(ctx.tx, 'order_exception', e.id, t.from, t.to);
+    }
+    return moved.length ? `${moved.length} 个进行中订单` : undefined;
+  },
 });
 
 export { orders, orderEvents, orderExceptions, orderPayments, type Order, type OrderEvent, type OrderException, type OrderPayment } from './orders.schema';
