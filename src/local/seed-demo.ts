@@ -127,7 +127,7 @@ function progress(id: string, who: Who, days: number[], notes: string[]): Step[]
 // ── The month ────────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * 业务部, one month: 11 customers (every pipeline stage, 2 signed long ago and walked through at once, the
+ * 业务部, one month: 11 customers (every pipeline stage, 2 long-standing ones walked to the contract at once, the
  * rest developed during the month with visits, plans, inquiries and quotes), 9 orders (archived, delivered
  * with the payment overdue, shipped, in production with an exception, waiting for finance, waiting for
  * engineering, new from the form card, changed by the customer, cancelled), two complaints (one closed,
@@ -147,11 +147,12 @@ export const DEMO_SCRIPT: readonly Step[] = [
   say([-22, '09:30'], 'sales1', '/客户 新建 远航机械 等级=B 联系人=赵经理', '已新建客户「远航机械」'),
   say([-22, '09:35'], 'sales1', '/客户 新建 蓝海电子 等级=C', '已新建客户「蓝海电子」'),
   say([-22, '09:40'], 'senior', '/客户 新建 恒通物流 等级=B 联系人=钱经理', '已新建客户「恒通物流」'),
-  // Two long-standing customers: visited, then walked to 客户建档 with their recorded terms.
+  // Two long-standing customers: visited, then walked to 合同签署 with their recorded terms (their framework
+  // contracts below file them: 客户建档 follows a signed contract, /合同 签署).
   team([-22, '10:30'], 'sales2', '/拜访 金桥贸易 年度回访刘总，确认下季度纸箱采购计划 下次=发新品目录', '已记录拜访'),
-  say([-22, '10:45'], 'sales2', '/客户 阶段 金桥贸易 建档 需求=「年采购包装材料约 200 万元」 决策人=刘总 采购流程=年度框架合同 方案摘要=年度框架供货 报价=按年度价目表 日期={d-22} 谈判日期={d-22} 结果=续签年度框架合同 价格=「价目表 9 折」 付款条件=「月结 30 天」', '客户建档'),
+  say([-22, '10:45'], 'sales2', '/客户 阶段 金桥贸易 合同 需求=「年采购包装材料约 200 万元」 决策人=刘总 采购流程=年度框架合同 方案摘要=年度框架供货 报价=按年度价目表 日期={d-22} 谈判日期={d-22} 结果=续签年度框架合同 价格=「价目表 9 折」 付款条件=「月结 30 天」', '合同签署'),
   team([-22, '11:00'], 'senior', '/拜访 宏远医疗 拜访设备科孙主任，了解推车和器械柜的配套需求 @王主管', '已记录拜访'),
-  say([-22, '11:15'], 'senior', '/客户 阶段 宏远医疗 建档 需求=「医用推车、器械柜年度配套」 决策人=孙主任 采购流程=院内招标 方案摘要=标准推车加定制器械柜 报价=「按投标报价」 日期={d-22} 谈判日期={d-22} 结果=中标 价格=「投标价」 付款条件=「货到 60 天」', '客户建档'),
+  say([-22, '11:15'], 'senior', '/客户 阶段 宏远医疗 合同 需求=「医用推车、器械柜年度配套」 决策人=孙主任 采购流程=院内招标 方案摘要=标准推车加定制器械柜 报价=「按投标报价」 日期={d-22} 谈判日期={d-22} 结果=中标 价格=「投标价」 付款条件=「货到 60 天」', '合同签署'),
   say([-22, '14:00'], 'finance', '/客户 信用 金桥贸易 评级=A 额度=50万', '金桥贸易'),
   say([-22, '14:05'], 'finance', '/客户 信用 宏远医疗 评级=B 额度=20万', '宏远医疗'),
   team([-22, '14:30'], 'sales1', '/拜访 华星科技 首次拜访王经理，介绍公司和主打产品，对方对 A3 系列感兴趣 下次=带工程做技术交流', '已记录拜访'),
