@@ -48,6 +48,8 @@ export const configSchema = z
     DEFAULT_ROLE: z.enum(['sales', 'none']).default('sales'),
     BUSINESS_TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'unknown IANA time zone'),
     CRON_ENABLED: bool.default(true),
+    /** Local mode: load the demo month by itself when it starts on an empty database. */
+    LOCAL_DEMO: bool.default(true),
     QUIET_HOURS: z
       .string()
       .default('21:00-08:00')

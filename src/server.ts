@@ -45,7 +45,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     app.route('/', local.app);
     // Loaded only in local mode: production servers carry no simulator code path.
     const { createSimulator } = await import('./local/simulator');
-    app.route('/', await createSimulator({ runtime: rt, fake: local.state, clock: clock as ShiftableClock }));
+    app.route('/', await createSimulator({ runtime: rt, fake: local.state, clock: clock as ShiftableClock, autoSeed: config.LOCAL_DEMO }));
   }
   app.route('/', rt.app);
   handle = app.fetch;

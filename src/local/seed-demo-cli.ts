@@ -4,7 +4,8 @@
  * It starts the app in local mode on a free loopback port (no cron), replays the script through that
  * server's simulator API — the same signed events the browser sends — and stops. What the bot wrote to
  * the database stays (customers, orders, deadlines, audit log…); the chat history itself lives in the
- * running simulator only, so to see the cards as well, press「载入演示数据」in the simulator instead.
+ * running simulator only. To see the cards as well, just run `npm start` on an empty database: local mode
+ * loads the same month by itself (or press「载入演示数据」).
  *
  * Refuses when the database already has customers, unless --force (the demo's customer names must then
  * not be taken: an exact duplicate is refused by /客户 新建 and stops the seed).
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
 
   // Always local mode, on loopback, without cron: the jobs run through the simulated clock instead.
-  const env = { ...process.env, FEISHU_MODE: 'local', PORT: '0', HOST: '127.0.0.1', CRON_ENABLED: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  // LOCAL_DEMO=false: this script loads the month itself (and honours --force), not the server's own start-up load.
+  const env = { ...process.env, FEISHU_MODE: 'local', PORT: '0', HOST: '127.0.0.1', CRON_ENABLED: 'false', LOCAL_DEMO: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   // startServer greets a browser user with the simulator's URL; this server is gone when we are done.
   const print = console.log;
   console.log = () => {};

@@ -103,6 +103,12 @@ button { font: inherit; }
 #send { height: 40px; padding: 0 18px; border: 0; border-radius: 8px; background: #3370ff; color: #fff; cursor: pointer; }
 #send:disabled { background: #a8c2ff; cursor: progress; }
 .composer-hint { font-size: 12px; color: #8f959e; margin-top: 4px; }
+#demo-banner { display: flex; align-items: center; gap: 10px; padding: 8px 20px; background: #e1eaff; color: #245bdb; font-size: 13px; border-bottom: 1px solid #c7d7ff; }
+#demo-banner.failed { background: #fde2e2; color: #d83931; border-color: #fbbfbc; }
+.demo-bar { flex: none; width: 160px; height: 6px; border-radius: 3px; background: #fff; overflow: hidden; }
+.demo-bar span { display: block; height: 100%; background: #3370ff; }
+.notice { margin: 12px auto; max-width: 640px; padding: 8px 12px; border-radius: 6px; background: #fff7e8; color: #8f5b00; font-size: 12px; text-align: center; }
+.job-note { padding: 4px 14px 8px; font-size: 12px; color: #646a73; border-bottom: 1px solid #eff0f1; margin-bottom: 4px; }
 
 /* Toasts (top-centre, 2.5 s) */
 #toasts { position: fixed; top: 64px; left: 50%; transform: translateX(-50%); z-index: 100; display: flex; flex-direction: column; gap: 8px; align-items: center; pointer-events: none; }
@@ -289,6 +295,7 @@ const BODY = String.raw`
   </aside>
   <main id="conversation">
     <div id="chat-head"><div id="chat-title">加载中…</div><div id="chat-sub"></div></div>
+    <div id="demo-banner" hidden></div>
     <div id="messages"></div>
     <div id="composer">
       <div class="composer-tools">
@@ -329,6 +336,9 @@ const CLIENT_JS = String.raw`
     clock: null,
     clockReceivedAt: 0,
     unread: {},
+    demo: { state: 'idle' },
+    historyLost: false,
+    seedingHere: false,
   };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -366,6 +376,7 @@ const CLIENT_JS = String.raw`
     S.jobs = data.jobs;
     S.me = data.user;
     S.messages = data.messages;
+    S.historyLost = Boolean(data.historyLost);
     localStorage.setItem('salesdesk.sim.me', S.me);
     if (!S.chats.some(function (c) { return c.chatId === S.chatId; })) {
       // Switching people keeps the kind of chat: the new person's own DM instead of the old one's.
@@ -376,6 +387,7 @@ const CLIENT_JS = String.raw`
     $('brand-name').textContent = S.bot.name + ' · 本地模拟器';
     setClock(data.clock);
     renderAll();
+    setDemo(data.demo || { state: 'idle' });
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -461,11 +473,13 @@ const CLIENT_JS = String.raw`
   }
 
   function renderJobs() {
-    $('jobs-list').innerHTML = S.jobs.length
+    var note = '<div class="job-note">跳转时钟时：每日、每周、每月的任务按途中每个到期时刻各运行一次（时钟停在那一刻，最多回溯 31 天）；' +
+      '每几分钟一次的扫描只在新时间运行一次，途中到期的提醒在那时发出。 · On a jump, daily/weekly/monthly jobs run once per moment they fell due; sweeps run once, at the new time.</div>';
+    $('jobs-list').innerHTML = note + (S.jobs.length
       ? S.jobs.map(function (j) {
           return '<div class="job"><div class="job-name">' + esc(j.name) + '</div><div class="job-meta"><code>' + esc(j.schedule) + '</code> · ' + esc(j.description) + '</div></div>';
         }).join('')
-      : '<div class="job-empty">还没有定时任务 · no jobs registered</div>';
+      : '<div class="job-empty">还没有定时任务 · no jobs registered</div>');
   }
 
   // ── Conversation ────────────────────────────────────────────────────────────
@@ -526,9 +540,12 @@ const CLIENT_JS = String.raw`
   function renderMessages() {
     var box = $('messages');
     var list = S.messages.filter(function (m) { return m.chatId === S.chatId; });
-    box.innerHTML = '';
+    box.innerHTML = S.historyLost
+      ? '<div class="notice" id="history-notice">聊天记录只保存在本地服务的内存里，重启前的消息和卡片不再显示；数据库里的客户、订单、投诉和合同都还在——发送 <b>/客户 列表</b>、<b>/订单 列表</b> 或 <b>/待办</b> 查看。' +
+        ' · Chat history lives in memory only: messages from before the restart are gone, the data is not.</div>'
+      : '';
     if (!list.length) {
-      box.innerHTML = '<div class="empty">还没有消息。试试发送 <b>/帮助</b> · Try /help</div>';
+      box.insertAdjacentHTML('beforeend', '<div class="empty">还没有消息。试试发送 <b>/帮助</b> · Try /help</div>');
       return;
     }
     var lastDay = '';
@@ -763,8 +780,13 @@ const CLIENT_JS = String.raw`
       .then(function (res) {
         if (!res.ok) { toast('error', res.error || '跳转失败 · jump failed'); return; }
         setClock(res.clock);
-        var done = res.ran.filter(function (r) { return r.status === 'ok'; }).map(function (r) { return r.job; });
-        var failed = res.ran.filter(function (r) { return r.status === 'failed'; }).map(function (r) { return r.job; });
+        var counted = function (status) {
+          var n = {};
+          res.ran.forEach(function (r) { if (r.status === status) n[r.job] = (n[r.job] || 0) + 1; });
+          return Object.keys(n).map(function (job) { return n[job] > 1 ? job + ' ×' + n[job] : job; });
+        };
+        var done = counted('ok');
+        var failed = counted('failed');
         var text = '已跳转到 ' + res.clock.wall.replace('T', ' ') + '；' + (done.length ? '运行了定时任务：' + done.join('、') : '没有到期的定时任务');
         toast(failed.length ? 'warning' : 'success', text + (failed.length ? '；失败：' + failed.join('、') : ''));
       })
@@ -782,11 +804,13 @@ const CLIENT_JS = String.raw`
 
   // ── Demo data ───────────────────────────────────────────────────────────────
 
+  var SEED_LABEL = '载入演示数据 · Load demo data';
+
   function seedDemo() {
     var button = $('seed-demo');
-    var label = button.textContent;
     button.disabled = true;
     button.textContent = '正在载入演示数据…';
+    S.seedingHere = true;
     toast('info', '正在载入一个月的演示数据（经由真实命令和卡片），需要一两分钟… · loading demo data');
     post('/local/seed', {})
       .then(function (res) {
@@ -795,7 +819,39 @@ const CLIENT_JS = String.raw`
         return load();
       })
       .catch(function () { toast('error', '载入失败 · failed'); })
-      .then(function () { button.disabled = false; button.textContent = label; });
+      .then(function () {
+        S.seedingHere = false;
+        if (S.demo.state !== 'loading') { button.disabled = false; button.textContent = SEED_LABEL; }
+      });
+  }
+
+  /**
+   * While the demo month loads (by itself on a fresh start, or from the button) the clock jumps around and
+   * the bot is busy: the composer, the clock and the button wait, and a banner shows the progress.
+   */
+  function setDemo(demo) {
+    var was = S.demo.state;
+    S.demo = demo;
+    var loading = demo.state === 'loading';
+    var banner = $('demo-banner');
+    banner.className = demo.state === 'failed' ? 'failed' : '';
+    banner.hidden = !(loading || (demo.state === 'failed' && demo.auto));
+    if (loading) {
+      var pct = demo.total ? Math.round((demo.done / demo.total) * 100) : 0;
+      banner.innerHTML = '<span class="demo-bar"><span style="width:' + pct + '%"></span></span><span>正在载入演示数据 ' + demo.done + '/' + demo.total +
+        '：一个月的客户、订单、投诉和合同，经由真实命令和卡片生成，完成前请稍候… · loading demo data</span>';
+    } else if (demo.state === 'failed') {
+      banner.textContent = demo.error;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll('.clock-controls button, .clock-controls input, #send, #input, .composer-tools .chip'), function (el) { el.disabled = loading; });
+    var button = $('seed-demo');
+    button.disabled = loading;
+    button.textContent = loading ? '正在载入演示数据 ' + demo.done + '/' + demo.total : SEED_LABEL;
+    if (was === 'loading' && !S.seedingHere) {
+      // Loaded by itself (or from another tab): show the month.
+      if (demo.state === 'loaded') { toast('success', '已载入演示数据：' + demo.customers + ' 个客户 · demo data loaded'); load(); }
+      else if (demo.state === 'failed') toast('error', demo.error);
+    }
   }
 
   // ── Live updates ────────────────────────────────────────────────────────────
@@ -812,12 +868,7 @@ const CLIENT_JS = String.raw`
       upsert(data.message);
     });
     stream.addEventListener('clock', function (e) { setClock(JSON.parse(e.data)); });
-    stream.addEventListener('seed', function (e) {
-      var p = JSON.parse(e.data);
-      var button = $('seed-demo');
-      button.disabled = p.done < p.total;
-      button.textContent = p.done < p.total ? '正在载入演示数据 ' + p.done + '/' + p.total : '载入演示数据 · Load demo data';
-    });
+    stream.addEventListener('seed', function (e) { setDemo(JSON.parse(e.data)); });
   }
 
   // ── Wiring ──────────────────────────────────────────────────────────────────

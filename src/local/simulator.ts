@@ -13,7 +13,7 @@ import { zonedParts, zonedTime } from '../platform/time';
 import { p2pChatId, type FakeMessage, type FakeOpenApiState, type MessageEventKind } from './fake-openapi';
 import { cardActionEvent, messageEvent, signedRequest, type UserRef } from './feishu-events';
 import { DEMO_PEOPLE, DEMO_TEAM_CHAT, LOCAL_SECRETS } from './local-mode';
-import { ALREADY_SEEDED, customerCount, seedDemo, SeedError } from './seed-demo';
+import { ALREADY_SEEDED, customerCount, DEMO_SCRIPT, seedDemo, SeedError, type SeedReport } from './seed-demo';
 import { simulatorPage } from './simulator-page';
 
 /**
@@ -25,14 +25,27 @@ import { simulatorPage } from './simulator-page';
  * (`fake.onMessage`) and is streamed to every open tab over Server-Sent Events.
  *
  * The clock is simulated: `POST /local/jump` moves it and runs the jobs that fell due in between, through the
- * same `runJob` the scheduler uses.
+ * same `runJob` the scheduler uses: each daily/weekly/monthly job once for every moment it fell due (the clock
+ * reading that moment), a sweep once at the new time (see dueJobRuns).
  */
 
 export interface SimulatorOptions {
   runtime: Runtime;
   fake: FakeOpenApiState;
   clock: ShiftableClock;
+  /** LOCAL_DEMO: load the demo month by itself when the database has no customers yet (default on). */
+  autoSeed?: boolean;
 }
+
+/**
+ * Where the demo data stands, for the page: `loading` (with progress) while it is being loaded — by itself at
+ * start-up or from the button; `loaded` once it is in; `failed`; `idle` otherwise.
+ */
+export type DemoStatus =
+  | { state: 'idle' }
+  | { state: 'loading'; done: number; total: number; auto: boolean }
+  | { state: 'loaded'; customers: number; report: SeedReport; auto: boolean }
+  | { state: 'failed'; error: string; auto: boolean };
 
 /** A message as the page shows it. */
 export interface SimMessage {
@@ -110,6 +123,8 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
   const admins = services.config.ADMIN_OPEN_IDS;
 
   await bindDemoDepartment(runtime, clock.now());
+  // The chat history lives in the in-process fake only: a restart on a database with data starts with empty chats.
+  const customersAtStart = await customerCount(db);
 
   const hub = new EventHub();
   fake.onMessage((message, kind) => hub.publish({ event: 'message', data: { kind, message: toSimMessage(message) } }));
@@ -228,6 +243,9 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
       messages,
       jobs,
       clock: clockInfo(),
+      demo,
+      /** Started on a database that already had data: the chats from before the restart are not shown. */
+      historyLost: customersAtStart > 0,
     });
   });
 
@@ -376,9 +394,10 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
     const to = parseJumpTarget(input.data.to, tz);
     if (!to) return c.json({ ok: false, error: `看不懂的时间「${input.data.to}」，请用 2026-05-04T09:30 或 ISO 格式` }, 400);
     const from = clock.now();
-    clock.jumpTo(to);
     const ran: JobRunReport[] = [];
     for (const { job, at } of dueJobRuns([...runtime.bot.jobs.values()], from, to, tz)) {
+      // The clock reads each run's own moment, so what the job sends carries that time in the chat.
+      if (at.getTime() > clock.now().getTime()) clock.jumpTo(at);
       const base = { job: job.name, at: at.toISOString() };
       try {
         const outcome = await runJob(services, job, at);
@@ -386,7 +405,9 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
       } catch (err) {
         ran.push({ ...base, status: 'failed', error: err instanceof Error ? err.message : String(err) });
       }
+      await runtime.drain();
     }
+    clock.jumpTo(to);
     await runtime.drain();
     const info = clockInfo();
     hub.publish({ event: 'clock', data: info });
@@ -402,23 +423,40 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
 
   /**
    * 载入演示数据: replays seed-demo.ts's month through this same API (/local/jump, /local/send, /local/click).
-   * Only on a department without customers, so a second press says so instead of doubling everything.
+   * Only on a department without customers, so a second press says so instead of doubling everything. Local
+   * mode also does this by itself when it starts on an empty database (LOCAL_DEMO, see the end of this function).
    */
-  let seeding = false;
-  app.post('/local/seed', async (c) => {
-    if (seeding) return c.json({ ok: false, error: '正在载入演示数据，请稍候。' }, 409);
+  let demo: DemoStatus = { state: 'idle' };
+  const publishDemo = () => hub.publish({ event: 'seed', data: demo });
+
+  async function loadDemo(auto: boolean): Promise<{ status: 200 | 409 | 500; body: Record<string, unknown> }> {
+    if (demo.state === 'loading') return { status: 409, body: { ok: false, error: '正在载入演示数据，请稍候。' } };
     const existing = await customerCount(db);
-    if (existing > 0) return c.json({ ok: false, already: true, error: `${ALREADY_SEEDED}：数据库里已有 ${existing} 个客户，没有重复载入。` }, 409);
-    seeding = true;
+    if (existing > 0) return { status: 409, body: { ok: false, already: true, error: `${ALREADY_SEEDED}：数据库里已有 ${existing} 个客户，没有重复载入。` } };
+    demo = { state: 'loading', done: 0, total: DEMO_SCRIPT.length, auto };
+    publishDemo();
     try {
-      const report = await seedDemo((path, init) => app.request(path, init), { onStep: ({ done, total }) => hub.publish({ event: 'seed', data: { done, total } }) });
-      return c.json({ ok: true, ...report, customers: await customerCount(db) });
+      const report = await seedDemo((path, init) => app.request(path, init), {
+        onStep: ({ done, total }) => {
+          demo = { state: 'loading', done, total, auto };
+          publishDemo();
+        },
+      });
+      const customers = await customerCount(db);
+      demo = { state: 'loaded', customers, report, auto };
+      return { status: 200, body: { ok: true, ...report, customers } };
     } catch (err) {
       const why = err instanceof SeedError ? err.message : err instanceof Error ? err.message : String(err);
-      return c.json({ ok: false, error: `演示数据没有载入完整：${why}` }, 500);
+      demo = { state: 'failed', error: `演示数据没有载入完整：${why}`, auto };
+      return { status: 500, body: { ok: false, error: demo.error } };
     } finally {
-      seeding = false;
+      publishDemo();
     }
+  }
+
+  app.post('/local/seed', async (c) => {
+    const { status, body } = await loadDemo(false);
+    return c.json(body, status);
   });
 
   /** Files the bot uploaded (exports), so the page can offer a download link. */
@@ -430,6 +468,18 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Hono> {
       'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.file_name)}`,
     });
   });
+
+  // A fresh start (`npm ci && npm start`) shows the department at work, not an empty page: the demo month
+  // loads in the background while the page shows its progress. LOCAL_DEMO=false turns this off.
+  if (opts.autoSeed !== false && customersAtStart === 0) {
+    const say = services.config.LOG_LEVEL === 'silent' ? () => {} : (line: string) => console.log(line);
+    setImmediate(() => {
+      say('  正在载入演示数据（数据库为空时自动载入；LOCAL_DEMO=false 可关闭）… · loading demo data (LOCAL_DEMO=false turns this off)');
+      void loadDemo(true).then(({ body }) =>
+        say(body.ok ? `  已载入演示数据：${String(body.customers)} 个客户，${String(body.steps)} 步操作 · demo data loaded` : `  ${String(body.error)}`),
+      );
+    });
+  }
 
   return app;
 }
@@ -472,34 +522,40 @@ export function parseJumpTarget(text: string, tz: string): Date | undefined {
 }
 
 /**
- * Which jobs fell due in (from, to], and for which moment: the latest minute their schedule matched
- * (cronMatches, minute by minute, at most 31 days back). A sweep that fires several times an hour runs once, at
- * `to`: it catches up on its own. Sorted by that moment, so a 09:00 reminder goes out before an 18:00 digest.
+ * The job runs a jump from `from` to `to` calls for, in time order (ties in registry order):
+ * - a job that fires at most once an hour (daily digests, weekly nudges, monthly assessments) once for every
+ *   minute its schedule matched in (from, to] — a jump over a weekend runs Saturday's, Sunday's and Monday's
+ *   digests, each for its own moment — but only over the last 31 days of the jump;
+ * - a sweep (a schedule that fires several times an hour) once, at `to`: it catches up by itself, so the
+ *   reminders that fell due on the way are sent then, at the new time, not at their own moments.
  */
 export function dueJobRuns(jobs: readonly JobDef[], from: Date, to: Date, tz: string): Array<{ job: JobDef; at: Date }> {
   if (to.getTime() <= from.getTime()) return [];
   const earliest = Math.max(from.getTime(), to.getTime() - MAX_CATCH_UP_MS);
-  const due: Array<{ job: JobDef; at: Date }> = [];
-  for (const job of jobs) {
-    const at = latestMatch(job.schedule, earliest, to.getTime(), tz);
-    if (at === undefined) continue;
-    due.push({ job, at: isSweep(job.schedule) ? to : new Date(at) });
+  const due: Array<{ job: JobDef; at: Date; order: number }> = [];
+  for (const [order, job] of jobs.entries()) {
+    const matches = matchingMinutes(job.schedule, earliest, to.getTime(), tz, isSweep(job.schedule) ? 1 : Infinity);
+    if (matches.length === 0) continue;
+    if (isSweep(job.schedule)) due.push({ job, at: to, order });
+    else for (const at of matches) due.push({ job, at: new Date(at), order });
   }
-  return due.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return due.sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order).map(({ job, at }) => ({ job, at }));
 }
 
 const isSweep = (schedule: string) => parseCron(schedule).minute.length > 1;
 
 /**
- * The latest whole minute in (after, upTo] at which `schedule` fires. cronMatches re-parses the expression on
- * every call (~50 µs), so a cheap filter on the minute of the hour skips the minutes that cannot match: it uses
- * the zone's UTC offset at both ends of each UTC hour, so a change of offset inside the hour is still covered.
+ * The whole minutes in (after, upTo] at which `schedule` fires, oldest first (at most `limit`, the latest ones).
+ * cronMatches re-parses the expression on every call (~50 µs), so a cheap filter on the minute of the hour skips
+ * the minutes that cannot match: it uses the zone's UTC offset at both ends of each UTC hour, so a change of
+ * offset inside the hour is still covered.
  */
-function latestMatch(schedule: string, after: number, upTo: number, tz: string): number | undefined {
+function matchingMinutes(schedule: string, after: number, upTo: number, tz: string, limit: number): number[] {
   const minutes = new Set(parseCron(schedule).minute);
+  const found: number[] = [];
   let hourStart = NaN;
   let offsets: number[] = [];
-  for (let t = Math.floor(upTo / MINUTE) * MINUTE; t > after; t -= MINUTE) {
+  for (let t = Math.floor(upTo / MINUTE) * MINUTE; t > after && found.length < limit; t -= MINUTE) {
     if (minutes.size < 60) {
       const start = t - (t % HOUR);
       if (start !== hourStart) {
@@ -509,9 +565,9 @@ function latestMatch(schedule: string, after: number, upTo: number, tz: string):
       const utcMinute = new Date(t).getUTCMinutes();
       if (!offsets.some((o) => minutes.has((((utcMinute + o) % 60) + 60) % 60))) continue;
     }
-    if (cronMatches(schedule, new Date(t), tz)) return t;
+    if (cronMatches(schedule, new Date(t), tz)) found.push(t);
   }
-  return undefined;
+  return found.reverse();
 }
 
 /** Wall clock minus UTC, in minutes, at instant `ms` in `tz`. */
@@ -542,11 +598,12 @@ export function mentionsIn(text: string, people: ReadonlyArray<{ openId: string;
 // ── Live events ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /** What the page hears on /local/stream: `message` (kind: the fake's create/reply/patch/card_update, a user's
- * message, or a card replaced by a callback), `clock` after a jump or reset, `seed` as demo data loads. */
+ * message, or a card replaced by a callback), `clock` after a jump or reset, `seed` as demo data loads (and
+ * when it is in or failed). */
 export type SimEvent =
   | { event: 'message'; data: { kind: MessageEventKind | 'user' | 'callback'; message: SimMessage } }
   | { event: 'clock'; data: ClockInfo }
-  | { event: 'seed'; data: { done: number; total: number } };
+  | { event: 'seed'; data: DemoStatus };
 
 /** Fans simulator events out to every open page. */
 class EventHub {

@@ -1,14 +1,17 @@
 /**
- * The demo month (src/local/seed-demo.ts), loaded through the simulator's POST /local/seed on the real app in
- * local mode — no browser needed, so this runs everywhere (the button itself is driven in
- * simulator.browser.test.ts). It checks that the month came out as the issue asks, made by the workflows:
+ * The demo month (src/local/seed-demo.ts), loaded by local mode itself when it starts on an empty database (as
+ * `npm ci && npm start` does; LOCAL_DEMO=false turns it off) through the simulator's own API, on the real app —
+ * no browser needed, so this runs everywhere (the button is driven in simulator.browser.test.ts). It checks that
+ * the month came out as the issue asks, made by the workflows:
  * - customers in every pipeline stage, with visits, visit plans and inquiries;
  * - orders in many states, among them in production, shipped, and delivered with the payment overdue
  *   (its payment clock breached); a complaint under investigation; a contract waiting for the supervisor;
  * - every record has its audit trail and the messages are spread over the past month (create_time from
  *   the simulated clock), the clock is back on real time, and no bot message was lost;
- * - a second press answers 已有演示数据 and changes nothing; `npm run seed:demo` refuses on that database
- *   with a clear message, and its usage is explained.
+ * - the simulator shows the month's cards (the supervisor's approval card, the team chat's);
+ * - a press of 载入演示数据 then answers 已有演示数据 and changes nothing; a restart loads nothing twice and the
+ *   page says the chats from before the restart are gone (they live in memory) while the data stays;
+ * - `npm run seed:demo` refuses on that database with a clear message, and its usage is explained.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +37,22 @@ let dbUrl: string;
 let server: Awaited<ReturnType<typeof startServer>>;
 let first: { status: number; body: SeedReport & { ok: boolean; customers: number; error?: string } };
 
+interface DemoState {
+  demo: { state: string; done?: number; total?: number; customers?: number; report?: SeedReport; error?: string };
+  historyLost: boolean;
+  messages: Array<{ chatId: string; msgType: string; content: unknown; from: { kind: string } }>;
+}
+const stateOf = async (user = 'ou_demo_supervisor') => (await (await fetch(`${server.url}/local/state?user=${user}`)).json()) as DemoState;
+
+/** Waits until the start-up load has finished (or failed); the page polls nothing, it hears `seed` events. */
+async function demoFinished(): Promise<DemoState['demo']> {
+  for (const until = Date.now() + 170_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+    const { demo } = await stateOf();
+    if (demo.state === 'loaded' || demo.state === 'failed') return demo;
+  }
+  throw new Error('the demo month did not finish loading');
+}
+
 const post = async (path: string) => {
   const res = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   return { status: res.status, body: (await res.json()) as SeedReport & { ok: boolean; customers: number; error?: string; already?: boolean } };
@@ -43,8 +62,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'salesdesk-seed-'));
   dbUrl = `file:${join(dir, 'demo.db')}`;
   // The in-process fake Open API has no rate limit: no need to pace the bot at Feishu's 5 messages per chat and second.
+  // No LOCAL_DEMO: the default, a fresh start loads the month by itself.
   server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: dbUrl, CRON_ENABLED: 'false', LOG_LEVEL: 'silent' }, { outbox: { perChatPerSecond: 1000 } });
-  first = await post('/local/seed');
+  const demo = await demoFinished();
+  first =
+    demo.state === 'loaded'
+      ? { status: 200, body: { ok: true, ...demo.report!, customers: demo.customers! } }
+      : { status: 500, body: { ok: false, error: demo.error } as typeof first.body };
 }, 180_000);
 afterAll(async () => {
   await server?.stop();
@@ -54,7 +78,7 @@ afterAll(async () => {
 const db = () => server.runtime.services.database.db;
 
 describe('the demo month', () => {
-  it('loads through the simulator API, every step answered as the script expects', () => {
+  it('loads by itself on a fresh start, through the simulator API, every step answered as the script expects', () => {
     expect(first.status, first.body.error).toBe(200);
     expect(first.body).toMatchObject({ ok: true, customers: 11 });
     expect(first.body.steps).toBeGreaterThan(150);
@@ -137,6 +161,15 @@ describe('the demo month', () => {
     expect(state.clock.shifted).toBe(false);
   });
 
+  it('shows the month in the simulator: the supervisor’s approval cards and the team chat’s cards', async () => {
+    const { messages, historyLost } = await stateOf();
+    expect(historyLost).toBe(false);
+    const cards = messages.filter((m) => m.from.kind === 'bot' && m.msgType === 'interactive');
+    const mine = cards.filter((m) => m.chatId === 'oc_p2p_ou_demo_supervisor').map((m) => JSON.stringify(m.content));
+    expect(mine.some((c) => c.includes('合同审批') && c.includes(first.body.numbers.ht3!))).toBe(true);
+    expect(cards.filter((m) => m.chatId === 'oc_demo_team').length).toBeGreaterThan(5);
+  });
+
   it('answers a second press with 已有演示数据 and loads nothing twice', async () => {
     const before = (await db().select({ n: count() }).from(orders))[0]!.n;
     const again = await post('/local/seed');
@@ -144,6 +177,19 @@ describe('the demo month', () => {
     expect(again.body).toMatchObject({ ok: false, already: true });
     expect(again.body.error).toContain('已有演示数据');
     expect((await db().select({ n: count() }).from(orders))[0]!.n).toBe(before);
+  });
+
+  it('after a restart loads nothing twice, and tells the page that the chats from before are gone', async () => {
+    const customersBefore = (await db().select({ n: count() }).from(customers))[0]!.n;
+    await server.stop();
+    server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: dbUrl, CRON_ENABLED: 'false', LOG_LEVEL: 'silent' });
+    const state = await stateOf();
+    expect(state.demo.state).toBe('idle');
+    expect(state.historyLost).toBe(true);
+    expect(state.messages).toEqual([]);
+    expect((await db().select({ n: count() }).from(customers))[0]!.n).toBe(customersBefore);
+    const page = await (await fetch(server.url + '/')).text();
+    expect(page).toContain('重启前的消息和卡片不再显示');
   });
 
   it('npm run seed:demo refuses a database that has customers, and explains its options', async () => {

@@ -45,7 +45,8 @@ type Server = Awaited<ReturnType<typeof startServer>>;
 /** The real app in local mode on a free loopback port, with its own database. */
 async function startApp(opts: Parameters<typeof startServer>[1] = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'salesdesk-browser-'));
-  const server: Server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'sim.db')}`, CRON_ENABLED: 'false', LOG_LEVEL: 'silent' }, opts);
+  // LOCAL_DEMO=false: each test starts from an empty department ((d) loads the month with the button).
+  const server: Server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'sim.db')}`, CRON_ENABLED: 'false', LOCAL_DEMO: 'false', LOG_LEVEL: 'silent' }, opts);
   return {
     server,
     db: server.runtime.services.database.db,
