@@ -5,7 +5,8 @@
  *   comment form); one approves with a comment; the submitter is notified with the decision
  *   and comment; the other supervisor's card is patched to show who decided what and when;
  * - approve and reject clicked concurrently by two supervisors: exactly one decision is
- *   recorded, the submitter hears once, the loser gets a toast and the current card;
+ *   recorded, the submitter hears once, the loser gets a toast and the current card — also when
+ *   the other decision lands between the loser's read and write (the version lock catches it);
  * - a salesperson (and the submitter) clicking 批准, a forged value with another contract's id,
  *   an outdated version and a rejection without a comment are refused; nothing changes; every
  *   attempt is in audit_log;
@@ -14,12 +15,15 @@
  * - a pending approval is reminded after 4 working hours (once, however often the job runs)
  *   and escalated to gm after 1 working day (the job run with explicit `now` values);
  * - a rejected contract is revised as a new version, sent for approval again, and /合同 <编号>
- *   shows both versions and every decision; then signed (with the SPEC clocks), archived, CRM entry;
+ *   shows both versions and every decision; then signed (with the SPEC clocks; not before the
+ *   approval, not in the future), archived, CRM entry;
+ * - nothing of a contract goes into a group: 提交, 列表, 待审 and /合同 <编号> asked there answer
+ *   「已私信发给你」 and send the card (with the decision form, for an approver) by DM;
  * - a supervisor's deputy (/代理) decides on their behalf and the decision records both names;
  * - /合同 列表, /合同 待审, the form card (submitted once only), and bad input (amount ≤ 0,
  *   missing amount, unknown customer) answered in Chinese without writing a contract.
  */
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractsModule } from '../../src/modules/contracts';
 import { contractsConfig } from '../../src/modules/contracts/contracts.config';
@@ -30,7 +34,7 @@ import type { FakeMessage } from '../../src/local/fake-openapi';
 import { auditLog } from '../../src/platform/db/core.schema';
 import { runJob } from '../../src/platform/jobs/runner';
 import { deadlines } from '../../src/platform/sla/sla.schema';
-import { PEOPLE, startHarness, type Harness, type Person } from '../fakes/harness';
+import { GROUP, PEOPLE, startHarness, type Harness, type Person } from '../fakes/harness';
 
 const { boss, boss2, li, zhang, gm } = PEOPLE;
 const sh = (local: string) => new Date(`${local}:00+08:00`);
@@ -174,6 +178,38 @@ describe('submitting and approving from cards', () => {
     expect(JSON.stringify(loser.card!.data)).not.toContain('contract.approve');
 
     expect([...noticesTo(li, number, '合同已批准'), ...noticesTo(li, number, '合同被驳回')]).toHaveLength(1);
+  });
+
+  it('answers the loser with the current card when the other decision lands between its read and its write', async () => {
+    const { number } = await submit(li, '客户=华强电子 金额=4.4万');
+    const { id } = await contract(number);
+    const card = approvalCard(boss, number)!;
+    // Stands in for a second writer the database does not serialise: 陈主管's rejection is written
+    // while 王主管's approval is on its way, and 王主管's UPDATE then finds the row changed.
+    await h.db.run(
+      sql.raw(`CREATE TRIGGER contract_race BEFORE UPDATE OF state ON contracts WHEN OLD.id = ${id} AND NEW.state = 'approved' BEGIN
+        INSERT INTO contract_approvals (contract_id, revision, level, decision, comment, decider_open_id, decider_role, decided_at) VALUES (OLD.id, OLD.revision, 1, 'rejected', '价格太低', '${boss2.openId}', 'supervisor', ${Date.now()});
+        UPDATE contracts SET state = 'rejected', level = 0, version = OLD.version + 1 WHERE id = OLD.id;
+        SELECT RAISE(IGNORE);
+      END`),
+    );
+    let res: Awaited<ReturnType<Harness['click']>>;
+    try {
+      res = await h.click(boss, card, valueOf(card, 'approve'), { comment: '同意' });
+    } finally {
+      await h.db.run(sql.raw('DROP TRIGGER contract_race'));
+    }
+    expect(res.toast).toMatchObject({ type: 'warning' });
+    expect(res.toast!.content).toContain('陈主管');
+    expect(res.toast!.content).toContain('未生效');
+    const answered = JSON.stringify(res.card!.data);
+    expect(answered).toContain('已驳回');
+    expect(answered).toContain('价格太低');
+    expect(answered).not.toContain('contract.approve');
+    expect(await decisionsOf(id)).toMatchObject([{ decision: 'rejected', deciderOpenId: boss2.openId }]);
+    expect((await contract(number)).state).toBe('rejected');
+    expect(noticesTo(li, number, '合同已批准')).toHaveLength(0);
+    expect((await refusals(boss, id)).map((r) => (r.detail as { code: string }).code)).toEqual(['STALE']);
   });
 });
 
@@ -336,6 +372,9 @@ describe('after the decision', () => {
     const card = approvalCard(boss, number)!;
     await h.click(boss, card, valueOf(card, 'approve'));
     expect(await h.ask(li, `/合同 签署 ${number} 2099-01-01`)).toContain('还没到');
+    const approvedOn = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    expect(await h.ask(li, `/合同 签署 ${number} 2026-01-02`)).toContain(`签署日期 2026-01-02 早于合同批准日期 ${approvedOn}`);
+    expect((await contract(number)).state).toBe('approved');
     const signed = await h.ask(li, `/合同 签署 ${number} 今天`);
     expect(signed).toContain('已登记签署');
     expect(signed).toContain('合同归档');
@@ -390,6 +429,36 @@ describe('lists and forms', () => {
     expect(await h.ask(li, '/合同 提交 客户=不存在的公司 金额=1万')).toContain('没有客户「不存在的公司」');
     expect(await h.ask(li, '/合同 提交 客户=远航机械 金额=1万')).toContain('不是你负责的客户');
     expect((await h.db.select({ n: count() }).from(contracts))[0]!.n).toBe(before);
+  });
+});
+
+describe('group chats', () => {
+  const botSaidInGroup = () => h.fake.messagesIn(GROUP).filter((m) => m.sender_type === 'app').map((m) => m.content).join('\n');
+
+  it('keeps amounts, terms and the decision form out of the group: 提交, 列表, 待审 and /合同 <编号> go by DM', async () => {
+    const submitted = await h.ask(li, '/合同 提交 客户=华强电子 金额=6.6万 付款条件=预付20%', { chat: 'group' });
+    const number = numberIn(submitted);
+    expect(submitted).toContain('待主管审批');
+    expect(submitted).toContain('已私信发给你');
+    expect(cardsFor(li, number).some((m) => m.content.includes('¥66,000') && m.content.includes('预付20%'))).toBe(true);
+
+    expect(await h.ask(boss, '/合同 列表', { chat: 'group' })).toContain('已私信发给你');
+    expect(h.fake.messagesIn(boss.openId).filter((m) => m.msg_type === 'interactive').at(-1)!.content).toContain('¥66,000');
+
+    const before = cardsFor(boss, number).length;
+    expect(await h.ask(boss, `/合同 ${number}`, { chat: 'group' })).toContain(`合同 ${number} 的审批卡片已私信发给你`);
+    const mine = cardsFor(boss, number);
+    expect(mine.length).toBe(before + 1);
+    expect(mine.at(-1)!.content).toContain('contract.approve');
+
+    expect(await h.ask(boss, '/合同 待审', { chat: 'group' })).toContain('已私信发给你');
+    expect(h.fake.messagesIn(boss.openId).at(-1)!.content).toContain(number);
+    expect(await h.ask(li, '/合同 提交', { chat: 'group' })).toContain('合同提交表单已私信发给你');
+    expect(h.fake.messagesIn(li.openId).at(-1)!.content).toContain('contract.submit');
+
+    const group = botSaidInGroup();
+    expect(group).toContain(number); // the group hears what happened …
+    for (const secret of ['¥', '6.6万', '预付20%', 'contract.approve', 'contract.submit', 'contract.open']) expect(group).not.toContain(secret); // … never the details
   });
 });
 

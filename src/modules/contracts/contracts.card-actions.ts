@@ -4,6 +4,8 @@
  * card showed; who may do what is decided on the server.
  */
 import { z } from 'zod';
+import { chatType } from '../../platform/actors';
+import { simpleCard } from '../../platform/cards';
 import { cardMessages } from '../../platform/db/core.schema';
 import { defineCardAction } from '../../platform/router/command';
 import { contractCard } from './contracts.cards';
@@ -39,6 +41,11 @@ export const submitAction = defineCardAction({
     const view = await loadView(ctx.tx, ctx.services, c);
     const role = { kind: 'status', revision: c.revision, level: 0 } as const;
     const notice = askedNotice(await userNames(ctx.tx, approvers), c);
+    // A form posted in a group (before forms went by DM): the details go privately, the group's copy says so.
+    if (ctx.chat && (await chatType(ctx.tx, ctx.chat.id)) === 'group') {
+      await postCard(ctx, view, { openId: ctx.actor.openId, role, cardKey: statusCardKey(c, ctx.actor.openId, ':form'), notice });
+      return { toast: { type: 'success', text: `已提交合同 ${c.number}，等待审批。` }, card: simpleCard('合同 · 已提交', 'green', `已提交合同 **${c.number}**，详情已私信发给你。`) };
+    }
     // The form becomes the submitter's live status card: remember its message for later PATCHes.
     if (messageId) {
       const cardKey = statusCardKey(c, ctx.actor.openId, ':form');

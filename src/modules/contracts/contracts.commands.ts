@@ -1,8 +1,11 @@
 /**
  * /合同 … and /代理 … (INTERFACE.md). Parsing and replies only; the service does the work.
+ * Contract details (amounts, payment terms, the decision form) never go into a group: asked
+ * there, the card is sent privately and the group hears only that it was (SPEC §1 信息保密).
  */
 import { z } from 'zod';
 import type { BotContext } from '../../platform/context';
+import type { Content } from '../../platform/feishu/outbox';
 import { yuan } from '../../platform/format';
 import { SELLERS } from '../../platform/roles';
 import { arg } from '../../platform/router/args';
@@ -72,9 +75,21 @@ export function askedNotice(names: string[], c: Contract): string {
   return '⚠️ 目前没有可以审批的主管：请管理员用 /角色 绑定主管后，由主管发送 /合同 待审 审批。';
 }
 
-export async function replyWithStatus(ctx: BotContext, c: Contract, notice?: string): Promise<void> {
+const inGroup = (ctx: BotContext) => ctx.chat?.type === 'group';
+
+/** In a group: the content goes to the actor by DM and the group gets `groupText`; elsewhere the content itself. */
+async function privately(ctx: BotContext, content: Content, groupText: string): Promise<Content> {
+  if (!inGroup(ctx)) return content;
+  await ctx.send({ kind: 'send', to: { openId: ctx.actor.openId }, content });
+  return { text: groupText };
+}
+
+/** The submitter's live status card: as the reply in a private chat, by DM when asked in a group. */
+export async function replyWithStatus(ctx: BotContext, c: Contract, notice?: string): Promise<Content | void> {
   const { view } = await requireVisible(ctx, c.number);
-  await postCard(ctx, view, { openId: ctx.actor.openId, role: { kind: 'status', revision: c.revision, level: 0 }, cardKey: statusCardKey(c, ctx.actor.openId, `:${ctx.causeId.slice(-12)}`), notice, reply: true });
+  const group = inGroup(ctx);
+  await postCard(ctx, view, { openId: ctx.actor.openId, role: { kind: 'status', revision: c.revision, level: 0 }, cardKey: statusCardKey(c, ctx.actor.openId, `:${ctx.causeId.slice(-12)}`), notice, reply: !group });
+  if (group) return { text: `合同 ${c.number}（第 ${c.revision} 版）${stateText(c.state)}，详情已私信发给你。` };
 }
 
 export const submitCommand = defineCommand({
@@ -104,10 +119,11 @@ export const submitCommand = defineCommand({
   async run(ctx, a) {
     if (a.customer === undefined || a.amount === undefined) {
       const names = await formCustomers(ctx.tx, ctx.actor);
-      return { card: submitFormCard(`form:${ctx.causeId}`, names, ctx.actor.name ?? ctx.actor.openId) };
+      // The form lists the customers and, once submitted, becomes the status card: a private matter.
+      return privately(ctx, { card: submitFormCard(`form:${ctx.causeId}`, names, ctx.actor.name ?? ctx.actor.openId) }, '合同提交表单已私信发给你。');
     }
     const { c, approvers } = await submitContract(ctx, { ...a, customer: a.customer, amount: a.amount });
-    await replyWithStatus(ctx, c, askedNotice(await userNames(ctx.tx, approvers), c));
+    return replyWithStatus(ctx, c, askedNotice(await userNames(ctx.tx, approvers), c));
   },
 });
 
@@ -131,7 +147,7 @@ export const reviseCommand = defineCommand({
     }),
   async run(ctx, { number, ...changes }) {
     const { c, approvers } = await reviseContract(ctx, number, changes);
-    await replyWithStatus(ctx, c, `已重新提交第 ${c.revision} 版。${askedNotice(await userNames(ctx.tx, approvers), c)}`);
+    return replyWithStatus(ctx, c, `已重新提交第 ${c.revision} 版。${askedNotice(await userNames(ctx.tx, approvers), c)}`);
   },
 });
 
@@ -164,7 +180,7 @@ const line = (c: Contract, customer: string, tz: string) =>
 export const listCommand = defineCommand({
   path: ['合同', '列表'],
   aliases: [['contract', 'list']],
-  summary: '合同列表（主管、总经办、财务看全部）',
+  summary: '合同列表（主管、总经办、财务看全部；在群里发送则私信回复）',
   summaryEn: 'list contracts',
   usage: '/合同 列表 [状态=待审批|已批准|已驳回|已签署|已归档]',
   examples: ['/合同 列表 状态=已驳回'],
@@ -185,14 +201,15 @@ export const listCommand = defineCommand({
     const rows = await listContracts(ctx.tx, ctx.actor, state);
     const items = rows.map(({ c, customer }) => ({ line: line(c, customer, tz) }));
     const scope = seesAll(ctx.actor) ? '全部' : '我的';
-    return { card: contractListCard(`合同列表 · ${scope}`, `${items.length} 份（最多 ${contractsConfig.listLimit}）`, items, '发送 /合同 <编号> 查看详情和审批记录。') };
+    const card = contractListCard(`合同列表 · ${scope}`, `${items.length} 份（最多 ${contractsConfig.listLimit}）`, items, '发送 /合同 <编号> 查看详情和审批记录。');
+    return privately(ctx, { card }, `合同列表（${items.length} 份）已私信发给你。`);
   },
 });
 
 export const pendingCommand = defineCommand({
   path: ['合同', '待审'],
   aliases: [['contract', 'pending']],
-  summary: '等我审批的合同',
+  summary: '等我审批的合同（在群里发送则私信回复）',
   summaryEn: 'contracts waiting for my decision',
   usage: '/合同 待审',
   async run(ctx) {
@@ -205,24 +222,28 @@ export const pendingCommand = defineCommand({
     }
     if (items.length === 0) {
       const mine = (await listContracts(ctx.tx, ctx.actor, ['submitted', 'pending_gm'], 'mine')).map(({ c, customer }) => ({ line: line(c, customer, tz) }));
-      return { card: contractListCard('没有等你审批的合同', mine.length ? `与你有关的 ${mine.length} 份正在审批中` : '—', mine, '审批卡片会直接发给审批人。', 'grey') };
+      const card = contractListCard('没有等你审批的合同', mine.length ? `与你有关的 ${mine.length} 份正在审批中` : '—', mine, '审批卡片会直接发给审批人。', 'grey');
+      return mine.length ? privately(ctx, { card }, '没有等你审批的合同；与你有关的审批中合同已私信发给你。') : { card };
     }
-    return { card: contractListCard(`待我审批 · ${waiting.length} 份`, '最早提交的在前', items, '点「打开审批卡片」在卡片上批准或驳回，或发送 /合同 <编号>。', 'orange') };
+    const card = contractListCard(`待我审批 · ${waiting.length} 份`, '最早提交的在前', items, '点「打开审批卡片」在卡片上批准或驳回，或发送 /合同 <编号>。', 'orange');
+    return privately(ctx, { card }, `等你审批的合同（${waiting.length} 份）已私信发给你。`);
   },
 });
 
 export const showCommand = defineCommand({
   path: ['合同'],
   aliases: [['contract'], ['contract', 'show']],
-  summary: '查看合同和全部审批记录',
+  summary: '查看合同和全部审批记录（在群里发送则私信回复）',
   summaryEn: 'a contract with its whole history',
   usage: '/合同 <编号>',
   examples: ['/合同 HT-20261204-001'],
   positional: ['number'],
   args: () => z.object({ number: arg.text('合同编号', 40) }),
   async run(ctx, { number }) {
-    const { view, dep } = await requireVisible(ctx, number);
-    await showTo(ctx, view, dep, { reply: true });
+    const { c, view, dep } = await requireVisible(ctx, number);
+    // In a group the card (and, for an approver, the decision form) goes by DM.
+    const decides = await showTo(ctx, view, dep, { reply: !inGroup(ctx) });
+    if (inGroup(ctx)) return { text: `合同 ${c.number} 的${decides ? '审批卡片' : '详情'}已私信发给你。` };
   },
 });
 

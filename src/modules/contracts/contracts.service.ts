@@ -418,19 +418,28 @@ export async function decideContract(ctx: BotContext, input: DecisionInput): Pro
 
   // The deputy decides in the supervisor's role; the audit row keeps the deputy as the actor.
   const acting: BotContext = { ...ctx, actor: { ...actor, role: authority.role } };
-  const applied = await applyTransition(acting, {
-    workflow: contractWorkflow,
-    subjectType: SUBJECT,
-    table: TABLE,
-    id: c.id,
-    version: c.version,
-    event,
-    ownerOpenId: c.submitterOpenId,
-    data: { comment, level, revision: c.revision, ...(authority.onBehalfOf ? { onBehalfOf: authority.onBehalfOf } : {}) },
-    reason: comment || undefined,
-    anchors: anchorsOf(c),
-    notify: false,
-  });
+  let applied: Applied;
+  try {
+    applied = await applyTransition(acting, {
+      workflow: contractWorkflow,
+      subjectType: SUBJECT,
+      table: TABLE,
+      id: c.id,
+      version: c.version,
+      event,
+      ownerOpenId: c.submitterOpenId,
+      data: { comment, level, revision: c.revision, ...(authority.onBehalfOf ? { onBehalfOf: authority.onBehalfOf } : {}) },
+      reason: comment || undefined,
+      anchors: anchorsOf(c),
+      notify: false,
+    });
+  } catch (err) {
+    // Someone else's decision landed between our read and our write (the version lock caught it
+    // before anything of ours was written): the loser gets what happened and the current card.
+    if (!(err instanceof Refusal) || err.code !== 'STALE') throw err;
+    const latest = await loadView(tx, ctx.services, (await contractById(tx, c.id))!);
+    return refused('STALE', staleText(latest), contractCard(latest, clicked ?? { kind: 'approval', revision: c.revision, level }), 'warning');
+  }
   await tx.insert(contractApprovals).values({
     contractId: c.id,
     revision: c.revision,
@@ -493,10 +502,20 @@ async function move(ctx: BotContext, c: Contract, event: string, data: Record<st
   return { c: after!, applied };
 }
 
+/** 签署: on a day from the (final) approval to today. */
 export async function signContract(ctx: BotContext, number: string, day: string) {
   const c = await requireContract(ctx.tx, number);
-  const today = dayKey(ctx.now, ctx.services.config.BUSINESS_TZ);
+  const tz = ctx.services.config.BUSINESS_TZ;
+  const today = dayKey(ctx.now, tz);
   if (day > today) refuse('BAD_DATE', `签署日期 ${day} 还没到：请在签署后再登记（今天是 ${today}）。`);
+  const [approval] = await ctx.tx
+    .select({ at: contractApprovals.decidedAt })
+    .from(contractApprovals)
+    .where(and(eq(contractApprovals.contractId, c.id), eq(contractApprovals.revision, c.revision), eq(contractApprovals.decision, 'approved')))
+    .orderBy(desc(contractApprovals.decidedAt))
+    .limit(1);
+  const approvedOn = approval && dayKey(approval.at, tz);
+  if (approvedOn && day < approvedOn) refuse('BAD_DATE', `签署日期 ${day} 早于合同批准日期 ${approvedOn}：请填写批准之后的实际签署日期。`);
   return move(ctx, c, 'SIGN', { signed_on: day }, { signedOn: day });
 }
 
