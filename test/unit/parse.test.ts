@@ -3,11 +3,14 @@ import {
   closest,
   companyKey,
   editDistance,
+  fieldOf,
+  freeText,
   normalizeText,
   parseAmount,
   parseBool,
   parseDate,
   parseQuantity,
+  scan,
   similarity,
   splitArgs,
   tokenize,
@@ -183,6 +186,92 @@ describe('splitArgs', () => {
       positional: ['/订单', '新建'],
       fields: { 客户: '华为', 产品: '服务器 X1' },
     });
+  });
+});
+
+describe('scan', () => {
+  it('keeps what was typed next to the normalized text', () => {
+    const [cmd, field] = scan('／订单　交期：２０２６-１２-０１');
+    expect(cmd).toMatchObject({ text: '/订单', raw: '／订单', gap: '' });
+    expect(field).toMatchObject({ text: '交期=2026-12-01', kept: '交期：2026-12-01', raw: '交期：２０２６-１２-０１', gap: '\u3000', eq: 2 });
+  });
+
+  it('records the separators between tokens, full-width comma and 、 included', () => {
+    expect(scan('a，b 、c').map((t) => t.gap)).toEqual(['', '，', ' 、']);
+  });
+
+  it('marks the first unquoted = ＝ ： as the separator, never a quoted one', () => {
+    expect(scan('备注=a=b')[0]!.eq).toBe(2);
+    expect(scan('"a=b"')[0]).toMatchObject({ text: 'a=b', eq: -1, quoted: true });
+    expect(scan('说明＝“含 税：价”')[0]).toMatchObject({ text: '说明=含 税：价', kept: '说明＝含 税：价', eq: 2, quoted: false });
+    expect(scan('14:30')[0]!.eq).toBe(-1);
+  });
+
+  it('says whether a token is exactly one quoted group', () => {
+    expect(scan('「深圳 南山」')[0]!.quoted).toBe(true);
+    expect(scan('“太贵了”是原话')[0]).toMatchObject({ text: '太贵了是原话', raw: '“太贵了”是原话', quoted: false });
+    expect(scan('「没有结束')[0]!.quoted).toBe(false);
+    expect(scan('"" x')[0]).toMatchObject({ text: '', quoted: true });
+  });
+
+  it('agrees with tokenize', () => {
+    const line = '／订单 新建 客户＝华为，产品＝“服务器 X1” 备注="会议：10：00，带样品" O\'Brien';
+    expect(scan(line).map((t) => t.text)).toEqual(tokenize(line));
+  });
+});
+
+describe('fieldOf', () => {
+  const field = (s: string) => fieldOf(scan(s)[0]!);
+
+  it('reads key=value with ASCII or full-width separators', () => {
+    expect(field('交期=明天')).toEqual({ key: '交期', value: '明天' });
+    expect(field('交期＝明天')).toEqual({ key: '交期', value: '明天' });
+    expect(field('交期：明天')).toEqual({ key: '交期', value: '明天' });
+  });
+
+  it('keeps every later = ＝ ： in the value as typed', () => {
+    expect(field('内容=a=b')).toEqual({ key: '内容', value: 'a=b' });
+    expect(field('内容=问题：对方嫌贵')).toEqual({ key: '内容', value: '问题：对方嫌贵' });
+    expect(field('内容：a＝b：c')).toEqual({ key: '内容', value: 'a＝b：c' });
+    expect(field('备注=https://example.com/a?b=c')).toEqual({ key: '备注', value: 'https://example.com/a?b=c' });
+  });
+
+  it('still normalizes full-width digits in a value', () => {
+    expect(field('数量＝１０')).toEqual({ key: '数量', value: '10' });
+  });
+
+  it('is undefined for a plain word, a leading separator, a half-width colon or a quoted =', () => {
+    expect(field('客户要求提前发货')).toBeUndefined();
+    expect(field('=华为')).toBeUndefined();
+    expect(field('14:30')).toBeUndefined();
+    expect(field('"下次=明天"')).toBeUndefined();
+  });
+
+  it('takes the key of a URL as everything before its first = (the router decides it is no field)', () => {
+    expect(field('https://example.com/a?b=c')).toEqual({ key: 'https://example.com/a?b', value: 'c' });
+  });
+});
+
+describe('freeText', () => {
+  const all = (s: string) => {
+    const tokens = scan(s);
+    return freeText(tokens, tokens.map((_, i) => i > 0));
+  };
+
+  it('gives the text back as typed: colons, times, URLs, ＝ and full-width commas', () => {
+    expect(all('第1次跟进：客户要求提前发货')).toBe('第1次跟进：客户要求提前发货');
+    expect(all('会议:14:30 第２批，a=b、https://x.cn/?id=3')).toBe('会议:14:30 第２批，a=b、https://x.cn/?id=3');
+  });
+
+  it('collapses runs of spaces between words, and drops the quotes of a wholly quoted word', () => {
+    expect(all('a \u3000\n b')).toBe('a b');
+    expect(all('「交期：明天 改为 后天」 好')).toBe('交期：明天 改为 后天 好');
+    expect(all('“太贵了”是原话')).toBe('“太贵了”是原话');
+  });
+
+  it('joins words that were not next to each other by a space', () => {
+    const [a, , c] = scan('甲，已告知客户，乙');
+    expect(freeText([a!, c!], [false, false])).toBe('甲 乙');
   });
 });
 

@@ -44,47 +44,118 @@ const QUOTE_PAIRS: ReadonlyMap<string, string> = new Map([
   ['『', '』'],
 ]);
 
+/** One word of a command line, as the router reads it and as the user typed it. */
+export interface Token {
+  /** Normalized like normalizeText (full-width ＝ and ： read as '='), grouping quotes removed. */
+  text: string;
+  /** `text` with every full-width ＝ and ： kept as typed: what a field's value keeps. */
+  kept: string;
+  /** Exactly as typed, quotes included. */
+  raw: string;
+  /** What was typed between the previous token and this one: spaces, ， or 、. */
+  gap: string;
+  /** Index in `text` of the first unquoted = ＝ or ：, the key/value separator; -1 if none. */
+  eq: number;
+  /** The whole token is one quoted group ("…", “…”, 「…」, …). */
+  quoted: boolean;
+}
+
 /**
  * Splits a message into tokens, shell-style. A quote opens only at the start of a token
- * or right after '=' (so apostrophes inside words stay literal). Unquoted text is
+ * or right after an unquoted '=' (so apostrophes inside words stay literal). Unquoted text is
  * normalized exactly like normalizeText; quoted text is kept verbatim, because it is
  * free text (notes, addresses) where '：' or '，' must not turn into syntax.
- * An unterminated quote swallows the rest of the input.
+ * An unterminated quote swallows the rest of the input. Each token also carries what was
+ * typed, so free text can be handed on as written (see Token).
  */
-export function tokenize(text: string): string[] {
-  const tokens: string[] = [];
-  let current = '';
-  let inToken = false; // distinguishes an explicit empty "" token from no token
+export function scan(text: string): Token[] {
+  const tokens: Token[] = [];
+  let start = -1; // source offset of the current token; -1 between tokens
+  let gapStart = 0;
+  let norm = '';
+  let kept = '';
+  let eq = -1;
+  let afterSeparator = false; // the last character was an unquoted key/value separator
+  let groups = 0; // quote groups in this token
+  let opensToken = false; // the token began with a quote
+  let wholeGroup = false; // ...that has closed, and nothing followed it yet
   let closer: string | undefined;
-  let atStart = true;
+  let pos = 0;
+
+  const finish = (end: number) => {
+    tokens.push({ text: norm, kept, raw: text.slice(start, end), gap: text.slice(gapStart, start), eq, quoted: wholeGroup });
+    start = -1;
+    gapStart = end;
+    norm = kept = '';
+    eq = -1;
+    afterSeparator = opensToken = wholeGroup = false;
+    groups = 0;
+  };
 
   for (const raw of text) {
+    const at = pos;
+    pos += raw.length;
     if (closer !== undefined) {
-      if (raw === closer) closer = undefined;
-      else current += raw;
+      if (raw === closer) {
+        closer = undefined;
+        wholeGroup = groups === 1 && opensToken;
+      } else {
+        norm += raw;
+        kept += raw;
+      }
       continue;
     }
     const opens = QUOTE_PAIRS.get(raw);
-    if (opens !== undefined && (!inToken || current.endsWith('='))) {
+    if (opens !== undefined && (start < 0 || afterSeparator)) {
+      if (start < 0) {
+        start = at;
+        opensToken = true;
+      }
       closer = opens;
-      inToken = true;
-      atStart = false;
+      groups++;
+      afterSeparator = false;
       continue;
     }
     let ch = normalizeChar(raw);
     if (/\s/.test(ch)) {
-      if (inToken) tokens.push(current);
-      current = '';
-      inToken = false;
+      if (start >= 0) finish(at);
       continue;
     }
-    if (atStart && ch === '／') ch = '/';
-    atStart = false;
-    current += ch;
-    inToken = true;
+    if (start < 0) {
+      start = at;
+      if (tokens.length === 0 && ch === '／') ch = '/';
+    }
+    wholeGroup = false;
+    afterSeparator = ch === '=';
+    if (afterSeparator && eq < 0) eq = norm.length;
+    norm += ch;
+    kept += ch === '=' ? raw : ch;
   }
-  if (inToken) tokens.push(current);
+  if (start >= 0) finish(pos);
   return tokens;
+}
+
+/** The tokens' normalized text (see scan). */
+export function tokenize(text: string): string[] {
+  return scan(text).map((t) => t.text);
+}
+
+/** A token's `key=value` (key trimmed, value after the first separator, ＝ ： kept as typed); undefined for a plain word. */
+export function fieldOf(token: Token): { key: string; value: string } | undefined {
+  const key = token.eq > 0 ? token.text.slice(0, token.eq).trim() : '';
+  return key === '' ? undefined : { key, value: token.kept.slice(token.eq + 1) };
+}
+
+/**
+ * Free text from consecutive tokens, as typed: each token's own characters (a token that is one
+ * quoted group gives its contents), joined by what separated them (， 、 kept, spaces collapsed).
+ * `adjacent[i]` says token i followed token i-1 directly; where something was taken out between
+ * them (a field, a flag, a mention), they are joined by a space.
+ */
+export function freeText(tokens: Token[], adjacent: boolean[]): string {
+  return tokens
+    .map((t, i) => `${i === 0 ? '' : adjacent[i] ? t.gap.replace(/\s+/g, ' ') : ' '}${t.quoted ? t.text : t.raw}`)
+    .join('');
 }
 
 export interface SplitArgs {

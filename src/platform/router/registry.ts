@@ -1,6 +1,6 @@
 import type { Role } from '../roles';
 import type { CardActionDef, CommandDef, RawArgs } from './command';
-import { closest, splitArgs, tokenize } from './parse';
+import { closest, fieldOf, freeText, scan, tokenize, type Token } from './parse';
 
 export interface Invocation {
   def: CommandDef;
@@ -53,14 +53,14 @@ export class CommandRegistry {
 
   /** Matches the longest command path at the start of the text, then maps the rest onto its arguments. */
   parse(text: string): ParseOutcome {
-    const tokens = tokenize(text);
-    const head = tokens[0];
+    const tokens = scan(text);
+    const head = tokens[0]?.text;
     if (!head || !head.startsWith('/') || head.length < 2) return { ok: false, kind: 'not_command' };
-    const words = [head.slice(1), ...tokens.slice(1)];
+    const words = [head.slice(1), ...tokens.slice(1).map((t) => t.text)];
     for (let depth = Math.min(this.maxDepth, words.length); depth >= 1; depth--) {
       const hit = this.byPath.get(words.slice(0, depth).join(' ').toLowerCase());
       if (hit) {
-        const mapped = mapArgs(hit.def, words.slice(depth));
+        const mapped = mapArgs(hit.def, tokens.slice(depth));
         if (typeof mapped === 'string') return { ok: false, kind: 'bad_args', def: hit.def, message: mapped };
         return { ok: true, invocation: { def: hit.def, locale: hit.locale, raw: mapped } };
       }
@@ -102,39 +102,59 @@ export class CommandRegistry {
 }
 
 
-/** Words after the command path → the named arguments the command declares; a string is an error. */
-function mapArgs(def: CommandDef, words: string[]): RawArgs | string {
+/**
+ * Rest-of-line arguments that are free text — a note, a description, a comment — by the name the
+ * command gives them in `positional` (`'note...'`, `'content...'`, `'comment...'`). Chinese users
+ * type ： in sentences (第1次跟进：客户要求提前发货) and notes hold times (14:30) and links
+ * (https://…?a=b), so there a `key：value` whose key the command does not declare is part of the
+ * text, kept as typed. Elsewhere — a customer name (`'name...'`), a date, a number — such a token
+ * is refused as an unknown field, naming the key, with the usage.
+ */
+const FREE_TEXT = new Set(['content', 'note', 'comment']);
+
+/**
+ * Words after the command path → the named arguments the command declares; a string is an error.
+ * A token is a field only when its key is one the command declares (`keys`, or a flag's spelling).
+ */
+function mapArgs(def: CommandDef, tokens: Token[]): RawArgs | string {
   const raw: RawArgs = { mentions: [] };
-  const { positional, fields } = splitArgs(words);
   const keyOf = new Map<string, string>();
   for (const [canon, spellings] of Object.entries(def.keys ?? {})) for (const s of [canon, ...spellings]) keyOf.set(s.toLowerCase(), canon);
   const flagOf = new Map<string, string>();
   for (const [canon, spellings] of Object.entries(def.flags ?? {})) for (const s of spellings) flagOf.set(s.toLowerCase(), canon);
+  const known = Object.values(def.keys ?? {}).map((s) => s[0]).join('、');
+  const unknownField = (key: string) => `不认识的字段「${key}」${known ? `，可用：${known}` : ''}`;
 
-  for (const [k, v] of Object.entries(fields)) {
-    const canon = keyOf.get(k.toLowerCase()) ?? flagOf.get(k.toLowerCase());
-    if (!canon) {
-      const known = Object.values(def.keys ?? {}).map((s) => s[0]).join('、');
-      return `不认识的字段「${k}」${known ? `，可用：${known}` : ''}`;
-    }
-    raw[canon] = v;
+  /** Positional words in order: their token, where it stood, and the undeclared key it looks like it has. */
+  const rest: Array<{ token: Token; at: number; key?: string }> = [];
+  for (const [at, token] of tokens.entries()) {
+    const field = fieldOf(token);
+    const canon = field && (keyOf.get(field.key.toLowerCase()) ?? flagOf.get(field.key.toLowerCase()));
+    if (field && canon) raw[canon] = field.value; // the last occurrence wins
+    else if (MENTION.test(token.text)) raw.mentions.push(MENTION.exec(token.text)![1]!);
+    else if (flagOf.has(token.text.toLowerCase())) raw[flagOf.get(token.text.toLowerCase())!] = true;
+    else rest.push({ token, at, key: field?.key });
   }
-  const rest: string[] = [];
-  for (const word of positional) {
-    const mention = MENTION.exec(word);
-    if (mention) raw.mentions.push(mention[1]!);
-    else if (flagOf.has(word.toLowerCase())) raw[flagOf.get(word.toLowerCase())!] = true;
-    else rest.push(word);
-  }
+
   const names = def.positional ?? [];
+  const tail = names.findIndex((n) => n.endsWith('...'));
+  const free = tail >= 0 && FREE_TEXT.has(names[tail]!.slice(0, -3));
+  // Outside free text an undeclared key is a mistake worth naming (等极=A, 邮箱=…), not a value.
+  const stray = rest.find((w, i) => w.key !== undefined && !(free && i >= tail));
+  if (stray) return unknownField(stray.key!);
+
   for (const [i, name] of names.entries()) {
     if (name.endsWith('...')) {
-      if (i < rest.length) raw[name.slice(0, -3)] = rest.slice(i).join(' ');
+      const words = rest.slice(i);
+      if (words.length === 0) return raw;
+      raw[name.slice(0, -3)] = free
+        ? freeText(words.map((w) => w.token), words.map((w, j) => j > 0 && w.at === words[j - 1]!.at + 1))
+        : words.map((w) => w.token.text).join(' ');
       return raw;
     }
-    if (i < rest.length) raw[name] = rest[i];
+    if (i < rest.length) raw[name] = rest[i]!.token.text;
   }
-  if (rest.length > names.length) return `多余的内容：「${rest.slice(names.length).join(' ')}」`;
+  if (rest.length > names.length) return `多余的内容：「${rest.slice(names.length).map((w) => w.token.text).join(' ')}」`;
   return raw;
 }
 
