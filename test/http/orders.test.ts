@@ -675,7 +675,7 @@ describe('the whole history, page by page', () => {
   it('shows every entry with its whole note, newest page first, and turns the pages in place', async () => {
     tick('2026-11-27T14:00');
     id = numberIn(await ask(li, '/订单 新建 客户=东方精密 产品=托盘 数量=30 单价=60 交期=2026-12-28'));
-    // Quoted, a note keeps its punctuation (unquoted, '：' would read as key=value).
+    // Quoted, a note keeps its punctuation (the quotes are not part of it).
     for (let i = 1; i <= 12; i++) expect(await ask(li, `/订单 进度 ${id} 「${note(i)}」`)).toContain('已记录');
     // The live card clips history lines and points to the pages.
     const live = button(li, id, 'EVALUATE').message.content;
@@ -697,6 +697,13 @@ describe('the whole history, page by page', () => {
     expect(page2).toContain('**#1**');
     expect(page2).toContain('登记订单');
     expect(await ask(li, `/订单 ${id} 历史 2`)).toContain(note(1));
+  });
+
+  it('keeps an unquoted note with ：, a time and a link as typed (第13次跟进 is no field of /订单 进度)', async () => {
+    const typed = '第13次跟进：客户要求提前发货，14:30 到厂 图纸 https://example.com/d?id=3&v=2';
+    expect(await ask(li, `/订单 进度 ${id} ${typed}`)).toContain(`进度：${typed}`);
+    expect(await ask(li, `/订单 ${id} 历史`)).toContain(typed);
+    expect(await ask(li, `/订单 列表 进度：慢`)).toContain('不认识的字段「进度」');
   });
 
   it('refuses a page number without 历史, and a page turn by someone who may not see the order', async () => {
