@@ -9,8 +9,12 @@
  *   approval card, and the salesperson sees the notification with that comment;
  * - (c) an order logged on a Wednesday morning is overdue for evaluation: "+1天" runs the sweep for Thursday and
  *   the reminder appears in the salesperson's chat;
- * - (d) 载入演示数据 fills the simulator with the demo month; pressed again it says 已有演示数据.
- * Screenshots of the moments that matter are written to docs/screenshots/ (the README shows them).
+ * - (d) a fresh start (empty database, LOCAL_DEMO not set) loads the demo month by itself: the page shows the
+ *   progress and holds the composer meanwhile, then the month's cards; 载入演示数据 then says 已有演示数据.
+ * Screenshots of the moments that matter go to test-results/screenshots/ (gitignored); with UPDATE_SCREENSHOTS=1
+ * to docs/screenshots/, which the README shows — regenerate them that way when the page or a card changes.
+ * Chromium runs with --lang=zh-CN (date inputs and the browser's own words in Chinese) and screenshots wait
+ * for toasts to clear.
  *
  * Chromium comes from Debian (/usr/bin/chromium, installed by .ci/run). Without it these tests are skipped,
  * and say so: they never pass without having run.
@@ -31,10 +35,18 @@ import { startServer } from '../../src/server';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP_REASON = existsSync(CHROMIUM) ? '' : `${CHROMIUM} not found — install Debian's chromium and fonts (apt-get install -y chromium fonts-noto-cjk fonts-noto-color-emoji; .ci/run does this)`;
 if (SKIP_REASON) console.warn(`\n⚠️  browser tests SKIPPED: ${SKIP_REASON}\n`);
+const ZH_PAK = '/usr/lib/chromium/locales/zh-CN.pak';
+if (!SKIP_REASON && process.env.CHROMIUM_PATH === undefined && !existsSync(ZH_PAK)) {
+  console.warn(`\n⚠️  ${ZH_PAK} not found (apt-get install chromium-l10n): date inputs in the screenshots will be in English\n`);
+}
 
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-/** As the probe runs it (/work/.library/env/machines/node.md): no network chatter, no sandbox as root. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = fileURLToPath(new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../test-results/screenshots/', import.meta.url));
+/**
+ * No network chatter, no sandbox as root; the browser's own language Chinese, so date inputs read 2026/12/18 and
+ * 年/月/日. Chromium on Linux takes its locale from --lang and the environment (LANGUAGE, LC_ALL) and needs the
+ * locale's .pak (Debian's chromium-l10n, installed by .ci/run); without it, date inputs stay in English.
+ */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'];
 
 const SUPERVISOR = 'ou_demo_supervisor';
 const SALES1 = 'ou_demo_sales1';
@@ -43,10 +55,10 @@ const dm = (openId: string) => `oc_p2p_${openId}`;
 type Server = Awaited<ReturnType<typeof startServer>>;
 
 /** The real app in local mode on a free loopback port, with its own database. */
-async function startApp(opts: Parameters<typeof startServer>[1] = {}) {
+async function startApp(opts: Parameters<typeof startServer>[1] = {}, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'salesdesk-browser-'));
-  // LOCAL_DEMO=false: each test starts from an empty department ((d) loads the month with the button).
-  const server: Server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'sim.db')}`, CRON_ENABLED: 'false', LOCAL_DEMO: 'false', LOG_LEVEL: 'silent' }, opts);
+  // LOCAL_DEMO=false: each test starts from an empty department, except (d), the fresh start.
+  const server: Server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${join(dir, 'sim.db')}`, CRON_ENABLED: 'false', LOCAL_DEMO: 'false', LOG_LEVEL: 'silent', ...env }, opts);
   return {
     server,
     db: server.runtime.services.database.db,
@@ -66,7 +78,7 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     mkdirSync(SHOTS, { recursive: true });
     // launch() gives the browser a new, empty --user-data-dir of its own (removed on close); every test
     // then opens a fresh context (no localStorage from the one before).
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, env: { ...process.env, LANGUAGE: 'zh_CN:zh', LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8' } });
   });
   afterEach(async () => {
     // Pages first: their event streams hold connections the server's graceful stop would wait for.
@@ -77,8 +89,8 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
   });
 
   /** A started app and a page on it, both closed after the test. */
-  async function openSimulator(opts: Parameters<typeof startServer>[1] = {}) {
-    const app = await startApp(opts);
+  async function openSimulator(opts: Parameters<typeof startServer>[1] = {}, env: Record<string, string> = {}) {
+    const app = await startApp(opts, env);
     cleanup.push(() => app.close());
     const context = await browser.newContext({ viewport: { width: 1360, height: 1100 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     cleanup.push(() => context.close());
@@ -117,6 +129,12 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     await expect.poll(() => page.locator('#clock-text').textContent()).toContain(shown);
   };
 
+  /** A screenshot of the page once no toast is showing (they fade after 2.5 s). */
+  const shot = async (page: Page, name: string) => {
+    await expect.poll(() => page.locator('#toasts .toast').count(), { timeout: 10_000 }).toBe(0);
+    await page.screenshot({ path: join(SHOTS, name) });
+  };
+
   it('(a) logs an order from the form card: a customer typed first, the form filled in the page, the order card with its number', async () => {
     const { app, page, errors } = await openSimulator();
     await jumpTo(page, '2026-11-16T10:00', '2026-11-16 周一 10:0');
@@ -138,8 +156,7 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     await form.locator('input[type=date]').first().fill(due);
     await form.getByPlaceholder('选填', { exact: true }).fill('首批样品，走加急');
     await form.evaluate((el) => el.scrollIntoView({ block: 'end' }));
-    await page.locator('#toasts .toast').first().waitFor({ state: 'detached' }); // the jump's toast
-    await page.screenshot({ path: join(SHOTS, 'order-form.png') });
+    await shot(page, 'order-form.png');
 
     await form.getByRole('button', { name: '提交订单' }).click();
     const toast = page.locator('#toasts .toast', { hasText: '已登记订单' });
@@ -152,7 +169,7 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     await orderCard.waitFor();
     await expect.poll(() => orderCard.textContent()).toContain('A3 防静电周转盒');
     await orderCard.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, 'order-card.png') });
+    await shot(page, 'order-card.png');
 
     const [row] = await app.db.select().from(orders).where(eq(orders.id, number!));
     expect(row).toMatchObject({ customerName: '华星科技', product: 'A3 防静电周转盒', spec: 'A3-S', qty: 500, unitPrice: 12.5, dueDate: due, ownerOpenId: SALES1, state: 'received' });
@@ -171,6 +188,8 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     await status.waitFor();
     await expect.poll(() => status.textContent()).toContain('待主管审批');
     const number = /HT-\d{8}-\d{3}/.exec((await status.locator('.c-title').textContent()) ?? '')![0];
+    const statusId = await status.getAttribute('data-id');
+    expect(statusId).toBeTruthy();
 
     // The supervisor: same kind of chat (their own DM with the bot), where the approval card waits.
     await actAs(page, SUPERVISOR);
@@ -180,7 +199,7 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     await expect.poll(() => approval.textContent()).toContain('东方精密');
     await approval.getByPlaceholder('审批意见（驳回时必填）').fill('价格和账期合理，同意');
     await approval.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, 'contract-approval.png') });
+    await shot(page, 'contract-approval.png');
     await approval.getByRole('button', { name: '批准', exact: true }).click();
     await page.locator('#toasts .toast.success', { hasText: number }).waitFor();
     await expect.poll(() => card(page, `合同审批 · ${number}`).textContent()).not.toContain('请审批');
@@ -192,8 +211,13 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     await notice.waitFor();
     await expect.poll(() => notice.textContent()).toMatch(/批准/);
     expect(await notice.textContent()).toContain(number);
+    // The submitter's status card was patched in place: the same message, now showing the decision, and no second one.
+    const patched = page.locator(`#messages .msg[data-id="${statusId}"]`);
+    await expect.poll(() => patched.textContent()).not.toContain('待主管审批');
+    expect(await patched.textContent()).toContain('批准');
+    expect(await page.locator('#messages .msg-card', { has: page.locator('.c-title', { hasText: `合同 · ${number}` }) }).count()).toBe(1);
     await notice.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, 'contract-notice.png') });
+    await shot(page, 'contract-notice.png');
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -221,22 +245,31 @@ describe.skipIf(Boolean(SKIP_REASON))(`the simulator page in headless Chromium${
     expect(await page.locator('#messages .msg').count()).toBeGreaterThan(before);
     expect(await reminder.locator('.c-title').textContent()).toMatch(/提醒|待办|Reminder/);
     await reminder.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, 'reminder.png') });
+    await shot(page, 'reminder.png');
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it('(d) loads the demo month with one button; pressed again it says 已有演示数据', async () => {
+  it('(d) a fresh start loads the demo month by itself, showing its progress; 载入演示数据 then says 已有演示数据', async () => {
     // The in-process fake Open API has no rate limit: no need to pace the bot at Feishu's 5 messages per chat and second.
-    const { app, page, errors } = await openSimulator({ outbox: { perChatPerSecond: 1000 } });
-    await actAs(page, SUPERVISOR);
-    await page.locator('#seed-demo').click();
+    const { app, page, errors } = await openSimulator({ outbox: { perChatPerSecond: 1000 } }, { LOCAL_DEMO: 'true' });
+    // While it loads, a banner counts the steps and the composer waits.
+    const banner = page.locator('#demo-banner', { hasText: '正在载入演示数据' });
+    await banner.waitFor();
+    expect(await page.locator('#input').isDisabled()).toBe(true);
     await page.locator('#toasts .toast.success', { hasText: '已载入演示数据' }).waitFor({ timeout: 150_000 });
+    await banner.waitFor({ state: 'hidden' });
+    expect(await page.locator('#input').isDisabled()).toBe(false);
     expect((await app.db.select({ id: customers.id }).from(customers)).length).toBe(11);
 
+    // The month is in the chats: the supervisor's approval cards, the team chat's cards.
+    await actAs(page, SUPERVISOR);
+    await openChat(page, dm(SUPERVISOR));
+    await page.locator('#messages .msg-card', { hasText: '合同审批' }).first().waitFor();
     await openChat(page, DEMO_TEAM_CHAT);
+    expect(await page.locator('#messages .msg-card').count()).toBeGreaterThan(5);
     await type(page, '/订单 列表');
     await card(page, /全部订单/).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'demo-data.png') });
+    await shot(page, 'demo-data.png');
 
     await page.locator('#seed-demo').click();
     await page.locator('#toasts .toast.warning', { hasText: '已有演示数据' }).waitFor();
