@@ -15,7 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
+import { count, ne } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
+import { outboxMessages } from '../../src/platform/db/core.schema';
 import { startFakeOpenApi } from '../../src/local/fake-openapi';
 import { messageEvent, signedRequest } from '../../src/local/feishu-events';
 import { SECRETS } from '../fakes/harness';
@@ -135,7 +137,9 @@ describe('kill -9 in the middle of a burst', () => {
       fake.setLatency(0);
       const second = await startChild(env);
       const after = readDb();
-      await fake.waitFor(async () => ackedCmds.every((c) => repliesTo(c.messageId).length > 0) && (await halfWritten(after.db)).length === 0, 30_000);
+      // Done when every acked command is answered, every event handled and every outgoing message sent.
+      const unsent = async () => (await after.db.select({ n: count() }).from(outboxMessages).where(ne(outboxMessages.status, 'sent')))[0]!.n;
+      await fake.waitFor(async () => ackedCmds.every((c) => repliesTo(c.messageId).length > 0) && (await halfWritten(after.db)).length === 0 && (await unsent()) === 0, 30_000);
 
       for (const c of ackedCmds) {
         expect(await customersNamed(after.db, c.name), c.name).toBe(1);
