@@ -16,8 +16,9 @@ import { ShiftableClock, systemClock } from './platform/clock';
  */
 export async function startServer(env: Record<string, string | undefined> = process.env, opts: Omit<RuntimeOptions, 'clock'> = {}) {
   let config: Config = parseConfig(env);
-  const log = createLogger(config.LOG_LEVEL);
   const local = config.FEISHU_MODE === 'local' ? createLocalFeishu() : undefined;
+  // Local mode is someone trying it at a terminal: the URL and warnings, not a line per event.
+  const log = createLogger(local && env.LOG_LEVEL === undefined ? 'warn' : config.LOG_LEVEL);
   const clock = local ? new ShiftableClock() : systemClock;
 
   // Phase 1 serves only the fake Open API (local mode): the runtime reads the bot's identity through it.

@@ -35,7 +35,6 @@ async function warnHolidayData(services: Services, now: Date, today: string): Pr
   const warning = holidayDataWarning(services.calendar, today);
   if (!warning) return 0;
   const { db } = services.database;
-  services.log.warn('holiday data does not cover the next days', { years: warning.years });
   const admins = services.config.ADMIN_OPEN_IDS;
   const to = admins.length ? admins : (await People.load(db, services.config.DEFAULT_ROLE)).withRole('supervisor');
   const text = admins.length ? warning.text : `${warning.text}\n（请转告管理员：导入需要管理员权限。）`;
@@ -49,6 +48,8 @@ async function warnHolidayData(services: Services, now: Date, today: string): Pr
       sent++;
     }
   });
+  // Logged with the DMs, so once per set of years like them, not on every run.
+  if (sent) services.log.warn('holiday data does not cover the next days', { years: warning.years, told: sent });
   return sent;
 }
 
