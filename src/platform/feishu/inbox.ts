@@ -69,7 +69,9 @@ export type InboxOutcome = Partial<Pick<typeof inboxEvents.$inferInsert, 'status
  */
 export type FinishClaim = (tx: Tx, outcome: InboxOutcome) => Promise<void>;
 
-export type InboxHandler = (row: typeof inboxEvents.$inferSelect, finish: FinishClaim) => Promise<void>;
+type InboxEvent = typeof inboxEvents.$inferSelect;
+
+export type InboxHandler = (row: InboxEvent, finish: FinishClaim) => Promise<void>;
 
 /** Thrown by `finish` when the row is no longer ours; the handler's changes must not commit. */
 export class ClaimLost extends Error {
@@ -114,25 +116,33 @@ export class InboxProcessor {
   idle = (): Promise<void> => this.pump.idle();
   stop = (): void => this.pump.stop();
 
-  private readonly finish = (eventId: string): FinishClaim => async (tx, outcome) => {
-    const mine = await tx
-      .update(inboxEvents)
-      .set(outcome)
-      .where(and(eq(inboxEvents.eventId, eventId), eq(inboxEvents.status, 'processing'), eq(inboxEvents.claimedBy, this.instanceId)))
-      .returning({ eventId: inboxEvents.eventId });
-    if (mine.length === 0) throw new ClaimLost(eventId);
-  };
+  /**
+   * The guarded "done" of `eventId`; in the same transaction it also claims `nextId` (the row to
+   * be handled next), which saves a write — and an fsync — per event. That claim commits only with
+   * this transaction: `onNext` is told about it, and the caller trusts it only once the handler
+   * has returned (committed).
+   */
+  private finish(eventId: string, nextId: string | undefined, onNext: (row: InboxEvent) => void): FinishClaim {
+    return async (tx, outcome) => {
+      const mine = await tx
+        .update(inboxEvents)
+        .set(outcome)
+        .where(and(eq(inboxEvents.eventId, eventId), eq(inboxEvents.status, 'processing'), eq(inboxEvents.claimedBy, this.instanceId)));
+      if (mine.rowsAffected === 0) throw new ClaimLost(eventId);
+      if (nextId === undefined) return;
+      const [next] = await tx.update(inboxEvents).set(this.claimFields()).where(and(eq(inboxEvents.eventId, nextId), claimable(this.clock.now()))).returning();
+      if (next) onNext(next);
+    };
+  }
+
+  private claimFields() {
+    return { status: 'processing' as const, claimedBy: this.instanceId, claimedUntil: new Date(this.clock.now().getTime() + this.leaseMs) };
+  }
 
   /** Takes the row if it is still free; undefined when another instance got there first. */
-  private async claim(eventId: string) {
-    const [row] = await withWriteLock(() => {
-      const now = this.clock.now(); // when the write runs: waiting for the lock does not eat the lease
-      return this.database.db
-        .update(inboxEvents)
-        .set({ status: 'processing', claimedBy: this.instanceId, claimedUntil: new Date(now.getTime() + this.leaseMs) })
-        .where(and(eq(inboxEvents.eventId, eventId), claimable(now)))
-        .returning();
-    });
+  private async claim(eventId: string): Promise<InboxEvent | undefined> {
+    // The time is read when the write runs: waiting for the lock does not eat the lease.
+    const [row] = await withWriteLock(() => this.database.db.update(inboxEvents).set(this.claimFields()).where(and(eq(inboxEvents.eventId, eventId), claimable(this.clock.now()))).returning());
     return row;
   }
 
@@ -143,13 +153,17 @@ export class InboxProcessor {
       .where(claimable(this.clock.now()))
       .orderBy(asc(inboxEvents.receivedAt))
       .limit(limit);
-    for (const { eventId } of candidates) {
-      const row = await this.claim(eventId);
+    let claimedAhead: InboxEvent | undefined;
+    for (const [i, { eventId }] of candidates.entries()) {
+      const row = claimedAhead?.eventId === eventId ? claimedAhead : await this.claim(eventId);
+      claimedAhead = undefined;
       if (!row) continue; // another instance has it
       const started = Date.now();
       const log = this.log.child({ eventId: row.eventId, eventType: row.eventType });
+      let next: InboxEvent | undefined;
       try {
-        await this.handle(row, this.finish(row.eventId));
+        await this.handle(row, this.finish(row.eventId, candidates[i + 1]?.eventId, (r) => (next = r)));
+        claimedAhead = next; // committed with this event's "done"
         log.info('event', { outcome: 'ok', ms: Date.now() - started });
       } catch (err) {
         if (err instanceof ClaimLost) log.warn('event', { outcome: 'claim_lost', ms: Date.now() - started, err });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { withWriteLock } from '../db/write-lock';
 import { cardMessages, chats, outboxMessages } from '../db/core.schema';
 import type { Clock } from '../clock';
@@ -117,30 +118,48 @@ export class OutboxSender {
       .where(claimable(this.clock.now()))
       .orderBy(asc(outboxMessages.id))
       .limit(limit);
-    for (const { id } of due) {
-      // Claim row by row, just before sending: another instance may be draining the same outbox,
-      // and pacing must not let the rows queued behind this one outlive their claim.
-      const [row] = await withWriteLock(() => {
-        const now = this.clock.now();
-        return db
-          .update(outboxMessages)
-          .set({ status: 'sending', claimedUntil: new Date(now.getTime() + this.opts.claimMs) })
-          .where(and(eq(outboxMessages.id, id), claimable(now)))
-          .returning();
-      });
-      if (row) await this.deliver(row);
+    let claimedAhead: Row | undefined;
+    for (const [i, { id }] of due.entries()) {
+      // Claimed row by row, just before sending: another instance may be draining the same outbox,
+      // and pacing must not let the rows queued behind this one outlive their claim. The next
+      // row's claim rides along with this row's outcome (one write instead of two).
+      const row = claimedAhead?.id === id ? claimedAhead : await this.claim(id);
+      claimedAhead = row ? await this.deliver(row, due[i + 1]?.id) : undefined;
     }
     return due.length;
   }
 
-  private async deliver(row: Row): Promise<void> {
+  /** Takes the row if it is still due and unclaimed; the time is read when the write runs. */
+  private async claim(id: number): Promise<Row | undefined> {
+    const [row] = await withWriteLock(() => this.claimStatement(id).returning());
+    return row;
+  }
+
+  private claimStatement(id: number) {
+    const now = this.clock.now();
+    return this.database.db
+      .update(outboxMessages)
+      .set({ status: 'sending', claimedUntil: new Date(now.getTime() + this.opts.claimMs) })
+      .where(and(eq(outboxMessages.id, id), claimable(now)));
+  }
+
+  /** Sends one row and records the outcome; returns the row `nextId` if it was claimed with it. */
+  private async deliver(row: Row, nextId: number | undefined): Promise<Row | undefined> {
     const { db } = this.database;
+    /** Runs the outcome's statements and the next row's claim in one batch (one transaction). */
+    const record = async (statements: BatchItem<'sqlite'>[]): Promise<Row | undefined> => {
+      const results = await withWriteLock(() => {
+        const claimNext = nextId === undefined ? [] : [this.claimStatement(nextId).returning()];
+        return db.batch([...statements, ...claimNext] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      });
+      return nextId === undefined ? undefined : (results.at(-1) as Row[])[0];
+    };
     try {
       await this.pace(row.receiveId ?? row.messageId ?? '');
       const sent = await this.perform(row);
-      if (sent === undefined) return; // rescheduled (waiting for its card to be posted)
+      if (sent === undefined) return undefined; // rescheduled (waiting for its card to be posted)
       const { messageId, dmChatId } = sent;
-      await withWriteLock(() => db.batch([
+      return await record([
         db.update(outboxMessages).set({ status: 'sent', sentAt: this.clock.now(), resultMessageId: messageId || null, lastError: null }).where(eq(outboxMessages.id, row.id)),
         ...(row.cardKey && messageId && (row.kind === 'send' || row.kind === 'reply')
           ? [
@@ -151,22 +170,24 @@ export class OutboxSender {
           : []),
         // A DM's chat id is learnt here: card clicks from it are then known to come from a private chat.
         ...(dmChatId ? [db.insert(chats).values({ chatId: dmChatId, chatType: 'p2p', createdAt: this.clock.now() }).onConflictDoNothing()] : []),
-      ]));
+      ]);
     } catch (e) {
       const err = e instanceof FeishuError ? e : new FeishuError(-1, 0, (e as Error).message);
       const attempts = row.attempts + 1;
       const dead = !err.retryable || attempts >= this.opts.maxAttempts;
       const delay = err.retryAfterMs ?? this.opts.retryBaseMs * 2 ** (attempts - 1);
-      await withWriteLock(() => db
-        .update(outboxMessages)
-        .set({
-          status: dead ? 'dead' : 'pending',
-          attempts,
-          lastError: err.message.slice(0, 500),
-          nextAttemptAt: new Date(this.clock.now().getTime() + Math.max(delay, 0)),
-        })
-        .where(eq(outboxMessages.id, row.id)));
       (dead ? this.log.error : this.log.warn)(dead ? 'outbox message dead' : 'outbox retry', { outboxId: row.id, kind: row.kind, attempts, error: err.message });
+      return record([
+        db
+          .update(outboxMessages)
+          .set({
+            status: dead ? 'dead' : 'pending',
+            attempts,
+            lastError: err.message.slice(0, 500),
+            nextAttemptAt: new Date(this.clock.now().getTime() + Math.max(delay, 0)),
+          })
+          .where(eq(outboxMessages.id, row.id)),
+      ]);
     }
   }
 
