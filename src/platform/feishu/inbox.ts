@@ -86,11 +86,12 @@ const claimable = (now: Date) => or(eq(inboxEvents.status, 'pending'), and(eq(in
 
 /**
  * Processes committed events after the ack, oldest first, one at a time per instance.
- * Each row is claimed on its own, just before it is handled, with a lease, so two instances do
- * not pick up one event and a long handler never lets the rows queued behind it expire. The
- * claim is checked again in the handler's transaction (`finish`): a row whose lease ran out and
- * was taken over rolls back instead of taking effect twice. A crash leaves the row claimable
- * again (immediately at the next start for an embedded database).
+ * Each row is claimed on its own, just before it is handled, with a lease (the next row's claim
+ * commits together with the current row's "done"), so two instances do not pick up one event
+ * and a long handler never lets the rows queued behind it expire. The claim is checked again in
+ * the handler's transaction (`finish`): a row whose lease ran out and was taken over rolls back
+ * instead of taking effect twice. A crash leaves the row claimable again (immediately at the
+ * next start for an embedded database).
  */
 export class InboxProcessor {
   readonly instanceId = randomUUID();
