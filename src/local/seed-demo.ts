@@ -20,6 +20,7 @@
  */
 import { count } from 'drizzle-orm';
 import type { Db } from '../platform/db/client';
+import { cardCallbacks } from '../platform/cards';
 import { defaultCalendar, isWorkingDay } from '../platform/sla/calendar';
 import { addDays } from '../platform/time';
 import { customers } from '../modules/customers';
@@ -386,16 +387,6 @@ export function workingDay(today: string, n: number, tz: string): string {
   return day;
 }
 
-/** Every callback value on a card (buttons and form submits, anywhere in it). */
-function callbacks(node: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
-  if (Array.isArray(node)) for (const n of node) callbacks(n, out);
-  else if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (o.type === 'callback' && o.value && typeof o.value === 'object') out.push(o.value as Record<string, unknown>);
-    for (const v of Object.values(o)) callbacks(v, out);
-  }
-  return out;
-}
 
 /**
  * Replays DEMO_SCRIPT through the simulator API. The clock ends where it started (back on real time
@@ -463,7 +454,7 @@ export async function seedDemo(request: SimRequest, opts: { script?: readonly St
       if (message.msgType !== 'interactive' || message.from.kind !== 'bot') continue;
       if (step.inReply && !lastReplies.includes(message.id)) continue;
       if (on !== undefined && !JSON.stringify(message.content).includes(on)) continue;
-      const value = callbacks(message.content).find((v) => Object.entries(wanted).every(([k, x]) => String(v[k]) === String(x)));
+      const value = cardCallbacks(message.content).find((v) => Object.entries(wanted).every(([k, x]) => String(v[k]) === String(x)));
       if (value) {
         target = { message, value };
         break;

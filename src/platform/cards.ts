@@ -75,3 +75,14 @@ export function simpleCard(title: string, template: string, body: string, button
     body: { elements: [md(body), ...buttonRow(buttons)] },
   };
 }
+
+/** Every callback value on a card (buttons and form submits, anywhere in it). */
+export function cardCallbacks(node: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
+  if (Array.isArray(node)) for (const n of node) cardCallbacks(n, out);
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.type === 'callback' && o.value && typeof o.value === 'object') out.push(o.value as Record<string, unknown>);
+    for (const v of Object.values(o)) cardCallbacks(v, out);
+  }
+  return out;
+}

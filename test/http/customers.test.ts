@@ -31,6 +31,7 @@ import { auditLog } from '../../src/platform/db/core.schema';
 import { deadlines } from '../../src/platform/sla/sla.schema';
 import type { FakeMessage } from '../../src/local/fake-openapi';
 import { PEOPLE, startHarness, type Harness, type Person } from '../fakes/harness';
+import { cardCallbacks } from '../../src/platform/cards';
 
 let h: Harness;
 beforeAll(async () => {
@@ -62,19 +63,7 @@ async function cardReply(from: Person, text: string, opts: Parameters<Harness['s
   if (!reply) throw new Error(`no reply to ${text}`);
   return reply;
 }
-function buttonValue(m: FakeMessage, match: (v: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
-  const found: Array<Record<string, unknown>> = [];
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) n.forEach(walk);
-    else if (n && typeof n === 'object') {
-      const o = n as Record<string, unknown>;
-      if (o.type === 'callback' && o.value && typeof o.value === 'object') found.push(o.value as Record<string, unknown>);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(JSON.parse(m.content));
-  return found.find(match);
-}
+const buttonValue = (m: FakeMessage, match: (v: Record<string, unknown>) => boolean) => cardCallbacks(JSON.parse(m.content)).find(match);
 
 describe('a salesperson develops a customer', () => {
   it('creates a customer, logs the first visit, and the 3-day needs-analysis report appears in /待办', async () => {

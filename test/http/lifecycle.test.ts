@@ -18,21 +18,8 @@ import { messageEvent, signedRequest } from '../../src/local/feishu-events';
 import { signLegacyCard } from '../../src/platform/feishu/crypto';
 import { PEOPLE, SECRETS, startHarness, type Harness } from '../fakes/harness';
 import { startProcess } from '../fakes/processes';
+import { cardCallbacks } from '../../src/platform/cards';
 
-/** Every callback button value on a card. */
-function buttonValues(m: FakeMessage): Array<Record<string, unknown>> {
-  const found: Array<Record<string, unknown>> = [];
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) n.forEach(walk);
-    else if (n && typeof n === 'object') {
-      const o = n as Record<string, unknown>;
-      if (o.type === 'callback' && o.value && typeof o.value === 'object') found.push(o.value as Record<string, unknown>);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(JSON.parse(m.content));
-  return found;
-}
 
 describe('legacy card callback (POST /feishu/cards)', () => {
   let h: Harness;
@@ -70,7 +57,7 @@ describe('legacy card callback (POST /feishu/cards)', () => {
     const { messageId } = await h.say(PEOPLE.li, '/客户 旧卡回调测试');
     const [card] = h.repliesTo(messageId);
     expect(card?.msg_type).toBe('interactive');
-    const start = buttonValues(card!).find((v) => v.action === 'customer.move' && v.event === 'START_NEEDS');
+    const start = cardCallbacks(JSON.parse(card!.content)).find((v) => v.action === 'customer.move' && v.event === 'START_NEEDS');
     expect(start, 'the card offers 开始需求分析').toBeDefined();
 
     const moved = await legacyClick(PEOPLE.li, card!, start!);

@@ -16,6 +16,7 @@ import { cardActionEvent } from '../../src/local/feishu-events';
 import { auditLog } from '../../src/platform/db/core.schema';
 import { PEOPLE, SECRETS, startHarness, type Harness } from '../fakes/harness';
 import { distinctNames } from './reliability-helpers';
+import { cardCallbacks } from '../../src/platform/cards';
 
 let h: Harness;
 beforeAll(async () => {
@@ -26,20 +27,6 @@ afterAll(() => h.close());
 const names = distinctNames(3, 4);
 const customer = async (name: string) => (await h.db.select().from(customers).where(eq(customers.name, name)))[0]!;
 
-/** Every callback value on a card. */
-function buttons(m: FakeMessage): Array<Record<string, unknown>> {
-  const found: Array<Record<string, unknown>> = [];
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) n.forEach(walk);
-    else if (n && typeof n === 'object') {
-      const o = n as Record<string, unknown>;
-      if (o.type === 'callback' && o.value && typeof o.value === 'object') found.push(o.value as Record<string, unknown>);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(JSON.parse(m.content));
-  return found;
-}
 
 /** A visited customer of 李业务 and its card, whose 开始需求分析 button moves it on without a form. */
 async function customerCard(name: string): Promise<{ card: FakeMessage; start: Record<string, unknown> }> {
@@ -47,7 +34,7 @@ async function customerCard(name: string): Promise<{ card: FakeMessage; start: R
   await h.ask(PEOPLE.li, `/拜访 ${name} 初次见面`);
   const { messageId } = await h.say(PEOPLE.li, `/客户 ${name}`);
   const card = h.repliesTo(messageId)[0]!;
-  const start = buttons(card).find((v) => v.action === 'customer.move' && v.event === 'START_NEEDS');
+  const start = cardCallbacks(JSON.parse(card.content)).find((v) => v.action === 'customer.move' && v.event === 'START_NEEDS');
   if (!start) throw new Error(`no START_NEEDS button on the card of ${name}`);
   return { card, start };
 }
