@@ -32,6 +32,11 @@ export interface RuntimeOptions {
    * on a processing thread (src/processing-thread.ts) so acks never wait behind handlers.
    */
   processing?: 'inline' | 'thread';
+  /**
+   * Take back rows a crash left 'processing'/'sending' (default). Off for the jobs CLI: it may run
+   * beside a live server on the same file, whose rows in flight are not a crash's.
+   */
+  recover?: boolean;
   /** How long an inbox claim lasts before another instance may take the row over (default 60 s). */
   inboxLeaseMs?: number;
 }
@@ -138,7 +143,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   }
   await refreshBotIdentity();
   if (thread) await thread.ready; // it recovers and finishes what a crash left behind
-  else {
+  else if (opts.recover !== false) {
     await inbox.recover();
     await outbox.recover();
   }

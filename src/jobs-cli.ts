@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--now "${nowArg}" is not an ISO-8601 time (e.g. 2026-12-04T09:00:00+08:00)`);
     return 2;
   }
-  const runtime = await createRuntime(config, { log: undefined });
+  const runtime = await createRuntime(config, { recover: false });
   try {
     const outcome = await runJob(runtime.services, runtime.bot.jobs.get(name)!, now);
     if (config.FEISHU_MODE === 'local') {

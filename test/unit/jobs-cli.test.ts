@@ -3,7 +3,8 @@
  * - `--list` prints every job with its schedule and exits 0, opening no database and no Open API;
  * - a job with `--now` runs against DATABASE_URL, queues what it would send (the running local
  *   server sends it), prints its summary and exits 0; the same moment again sends nothing twice;
- * - an unknown job or a bad --now is a clear line and a non-zero exit.
+ * - an unknown job or a bad --now is a clear line and a non-zero exit;
+ * - it leaves the rows a live server on the same file is working on (claimed inbox events) alone.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectJobs } from '../../src/bot';
 import { modules } from '../../src/modules';
 import { openDatabase } from '../../src/platform/db/client';
-import { outboxMessages } from '../../src/platform/db/core.schema';
+import { inboxEvents, outboxMessages } from '../../src/platform/db/core.schema';
 import { openDeadline } from '../../src/platform/sla/deadlines';
 import { defaultCalendar } from '../../src/platform/sla/calendar';
 import type { DeadlineRule } from '../../src/platform/workflow/workflow';
@@ -76,6 +77,21 @@ describe('npm run job in local mode (only DATABASE_URL set)', () => {
     check.close();
     expect(queued).toHaveLength(1);
     expect(queued[0]).toMatchObject({ status: 'pending', receiveId: 'ou_li' });
+  }, 60_000);
+
+  it('leaves an event a running server has claimed alone (it is not a crash to recover from)', async () => {
+    const database = await openDatabase(`file:${dbFile}`);
+    const claim = { status: 'processing' as const, claimedBy: 'the-running-server', claimedUntil: new Date('2026-12-04T02:01:00Z') };
+    await database.db.insert(inboxEvents).values({ eventId: 'ev_live', eventType: 'im.message.receive_v1', payload: '{}', receivedAt: new Date('2026-12-04T02:00:00Z'), ...claim });
+    database.close();
+
+    const run = await cli('sla.sweep', '--now', '2026-12-04T10:00:00+08:00');
+    expect(run.code).toBe(0);
+
+    const check = await openDatabase(`file:${dbFile}`);
+    const [row] = await check.db.select().from(inboxEvents);
+    check.close();
+    expect(row).toMatchObject(claim);
   }, 60_000);
 
   it('names the known jobs for an unknown one and explains a bad --now, exiting non-zero', async () => {
