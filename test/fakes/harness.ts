@@ -39,6 +39,20 @@ export const GROUP = 'oc_team_chat';
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
+/** A test server's environment: webhook mode on `databaseUrl`, the Open API at `baseUrl`, no cron, quiet. */
+export const webhookEnv = (databaseUrl: string, baseUrl: string) => ({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATABASE_URL: databaseUrl,
+  FEISHU_APP_ID: SECRETS.appId,
+  FEISHU_APP_SECRET: SECRETS.appSecret,
+  FEISHU_VERIFICATION_TOKEN: SECRETS.verificationToken,
+  FEISHU_ENCRYPT_KEY: SECRETS.encryptKey!,
+  FEISHU_BASE_URL: baseUrl,
+  CRON_ENABLED: 'false',
+  LOG_LEVEL: 'silent',
+});
+
 /** `outbox` overrides the sender's test settings (e.g. more attempts for a fault-injection burst). */
 export async function startHarness(env: Record<string, string> = {}, outbox: Partial<OutboxOptions> = {}) {
   const fake: FakeOpenApi = await startFakeOpenApi({
@@ -48,20 +62,7 @@ export async function startHarness(env: Record<string, string> = {}, outbox: Par
     users: Object.values(PEOPLE).map((p) => ({ open_id: p.openId, name: p.name })),
   });
   const dir = mkdtempSync(join(tmpdir(), 'salesdesk-test-'));
-  const fullEnv = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: `file:${join(dir, 'test.db')}`,
-    FEISHU_APP_ID: SECRETS.appId,
-    FEISHU_APP_SECRET: SECRETS.appSecret,
-    FEISHU_VERIFICATION_TOKEN: SECRETS.verificationToken,
-    FEISHU_ENCRYPT_KEY: SECRETS.encryptKey!,
-    FEISHU_BASE_URL: fake.url,
-    ADMIN_OPEN_IDS: PEOPLE.admin.openId,
-    CRON_ENABLED: 'false',
-    LOG_LEVEL: 'silent',
-    ...env,
-  };
+  const fullEnv = { ...webhookEnv(`file:${join(dir, 'test.db')}`, fake.url), ADMIN_OPEN_IDS: PEOPLE.admin.openId, ...env };
   const server = await startServer(fullEnv, { outbox: { retryBaseMs: 5, perChatPerSecond: 1000, ...outbox } });
   const db = server.runtime.services.database.db;
 

@@ -20,7 +20,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { outboxMessages } from '../../src/platform/db/core.schema';
 import { startFakeOpenApi } from '../../src/local/fake-openapi';
 import { messageEvent, signedRequest } from '../../src/local/feishu-events';
-import { SECRETS } from '../fakes/harness';
+import { SECRETS, webhookEnv } from '../fakes/harness';
 import { customersNamed, distinctNames, halfWritten } from './reliability-helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'salesdesk-crash-'));
@@ -56,18 +56,7 @@ describe('kill -9 in the middle of a burst', () => {
   it('answers every acknowledged command exactly once after a restart, and leaves nothing half-written', async () => {
     const fake = await startFakeOpenApi({ appId: SECRETS.appId, appSecret: SECRETS.appSecret, botOpenId: 'ou_bot' });
     const dbFile = join(dir, 'crash.db');
-    const env = {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `file:${dbFile}`,
-      FEISHU_APP_ID: SECRETS.appId,
-      FEISHU_APP_SECRET: SECRETS.appSecret,
-      FEISHU_VERIFICATION_TOKEN: SECRETS.verificationToken,
-      FEISHU_ENCRYPT_KEY: SECRETS.encryptKey!,
-      FEISHU_BASE_URL: fake.url,
-      CRON_ENABLED: 'false',
-      LOG_LEVEL: 'info',
-    };
+    const env = { ...webhookEnv(`file:${dbFile}`, fake.url), LOG_LEVEL: 'info' };
     const readDb = () => {
       const client = createClient({ url: `file:${dbFile}` });
       return { db: drizzle(client), close: () => client.close() };

@@ -23,7 +23,7 @@ import { auditLog, inboxEvents } from '../../src/platform/db/core.schema';
 import { writeTransaction } from '../../src/platform/db/write-lock';
 import { InboxProcessor, InboxWriter, type InboxHandler } from '../../src/platform/feishu/inbox';
 import { createLogger } from '../../src/platform/logger';
-import { SECRETS } from '../fakes/harness';
+import { SECRETS, webhookEnv } from '../fakes/harness';
 import { customersNamed, distinctNames, halfWritten } from './reliability-helpers';
 
 let fake: FakeOpenApi;
@@ -42,16 +42,7 @@ afterAll(async () => {
 function sharedDatabase() {
   const dir = mkdtempSync(join(tmpdir(), 'salesdesk-claims-'));
   dirs.push(dir);
-  const config = parseConfig({
-    DATABASE_URL: `file:${join(dir, 'shared.db')}`,
-    FEISHU_APP_ID: SECRETS.appId,
-    FEISHU_APP_SECRET: SECRETS.appSecret,
-    FEISHU_VERIFICATION_TOKEN: SECRETS.verificationToken,
-    FEISHU_ENCRYPT_KEY: SECRETS.encryptKey!,
-    FEISHU_BASE_URL: fake.url,
-    CRON_ENABLED: 'false',
-    LOG_LEVEL: 'warn',
-  });
+  const config = parseConfig({ ...webhookEnv(`file:${join(dir, 'shared.db')}`, fake.url), LOG_LEVEL: 'warn' });
   const lines: string[] = [];
   async function instance(name: string, opts: RuntimeOptions = {}): Promise<Runtime> {
     const rt = await createRuntime(config, {

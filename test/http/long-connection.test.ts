@@ -26,7 +26,7 @@ import { customers } from '../../src/modules/customers';
 import { encryptEvent } from '../../src/platform/feishu/crypto';
 import { envelopeFromFlat } from '../../src/platform/feishu/long-connection';
 import { startServer } from '../../src/server';
-import { PEOPLE, SECRETS } from '../fakes/harness';
+import { PEOPLE, SECRETS, webhookEnv } from '../fakes/harness';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 interface CallbackAnswer {
@@ -50,19 +50,7 @@ beforeAll(async () => {
   gateway = await startFakeLongConnection({ appId: SECRETS.appId, appSecret: SECRETS.appSecret, fallback: (req) => openApi.app.fetch(req) });
   dir = mkdtempSync(join(tmpdir(), 'salesdesk-ws-'));
   server = await startServer(
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `file:${join(dir, 'ws.db')}`,
-      FEISHU_MODE: 'ws',
-      FEISHU_APP_ID: SECRETS.appId,
-      FEISHU_APP_SECRET: SECRETS.appSecret,
-      FEISHU_VERIFICATION_TOKEN: SECRETS.verificationToken,
-      FEISHU_ENCRYPT_KEY: SECRETS.encryptKey!,
-      FEISHU_BASE_URL: gateway.url,
-      CRON_ENABLED: 'false',
-      LOG_LEVEL: 'silent',
-    },
+    { ...webhookEnv(`file:${join(dir, 'ws.db')}`, gateway.url), FEISHU_MODE: 'ws' },
     { outbox: { retryBaseMs: 5, perChatPerSecond: 1000 } },
   );
   await gateway.waitForClient();

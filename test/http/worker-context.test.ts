@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
 import { startFakeOpenApi, type FakeOpenApi } from '../../src/local/fake-openapi';
 import { messageEvent, signedRequest } from '../../src/local/feishu-events';
-import { PEOPLE, SECRETS } from '../fakes/harness';
+import { PEOPLE, SECRETS, webhookEnv } from '../fakes/harness';
 
 let fake: FakeOpenApi;
 let dir: string;
@@ -22,17 +22,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   fake = await startFakeOpenApi({ appId: SECRETS.appId, appSecret: SECRETS.appSecret, botOpenId: 'ou_bot' });
   dir = mkdtempSync(join(tmpdir(), 'salesdesk-worker-'));
-  env = {
-    DATABASE_URL: `file:${join(dir, 'worker.db')}`,
-    FEISHU_APP_ID: SECRETS.appId,
-    FEISHU_APP_SECRET: SECRETS.appSecret,
-    FEISHU_VERIFICATION_TOKEN: SECRETS.verificationToken,
-    FEISHU_ENCRYPT_KEY: SECRETS.encryptKey!,
-    FEISHU_BASE_URL: fake.url,
-    FEISHU_MODE: 'webhook',
-    CRON_ENABLED: 'false',
-    LOG_LEVEL: 'silent',
-  };
+  env = { ...webhookEnv(`file:${join(dir, 'worker.db')}`, fake.url), FEISHU_MODE: 'webhook' };
   // Warm the isolate's runtime (migrations, bot identity) so the two requests below meet a ready runtime.
   const warm = collector();
   expect((await worker.fetch(new Request('http://worker/healthz'), env, warm.ctx)).status).toBe(200);
