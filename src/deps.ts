@@ -6,7 +6,7 @@ import { modules as defaultModules } from './modules';
 import { systemClock, type Clock } from './platform/clock';
 import type { Services } from './platform/context';
 import { BUSY_TIMEOUT_MS, openDatabase, type Database } from './platform/db/client';
-import { createWritePriority, joinWritePriority, withWriteLock, writeTransaction } from './platform/db/write-lock';
+import { createProcessWriteLock, joinProcessWriteLock, withWriteLock, writeTransaction } from './platform/db/write-lock';
 import { inboxEvents, users } from './platform/db/core.schema';
 import { createFeishuApi, type FeishuApi } from './platform/feishu/api';
 import { envelopeV2 } from './platform/feishu/envelope';
@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   recover?: boolean;
   /** How long an inbox claim lasts before another instance may take the row over (default 60 s). */
   inboxLeaseMs?: number;
+  /** Between inbox events, given how long the last one took (the processing thread's ack-first pacing). */
+  pace?: (eventMs: number) => Promise<unknown>;
 }
 
 export interface Runtime {
@@ -111,19 +113,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       background(outbox.kick());
       background(names.kick());
     }
-  }, opts.inboxLeaseMs);
+  }, { leaseMs: opts.inboxLeaseMs, pace: opts.pace });
 
   // An embedded file gets its inbox writes on a second thread (see writer-thread.ts); a remote
   // database is asynchronous already; `:memory:` is a single connection.
   // With a processing thread, this thread's writes (acks, clicks, jobs) go before its writes.
-  const priority = opts.processing === 'thread' ? createWritePriority() : undefined;
-  if (priority) joinWritePriority(priority, 'request');
-  const writerThread = database.url.startsWith('file:') ? new (await import('./platform/db/writer-thread')).WriterThread(database.url, BUSY_TIMEOUT_MS, priority) : undefined;
-  const execute: Execute = writerThread
-    ? (sql, args) => writerThread.execute(sql, args)
+  const writeLock = opts.processing === 'thread' ? createProcessWriteLock() : undefined;
+  if (writeLock) joinProcessWriteLock(writeLock, 'request', 0); // the main thread
+  // Started on the first inbox write: a processing thread or the jobs CLI never makes one.
+  const WriterThread = database.url.startsWith('file:') ? (await import('./platform/db/writer-thread')).WriterThread : undefined;
+  let writerThread: InstanceType<NonNullable<typeof WriterThread>> | undefined;
+  const execute: Execute = WriterThread
+    ? (sql, args) => (writerThread ??= new WriterThread(database.url, BUSY_TIMEOUT_MS, writeLock)).execute(sql, args)
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
-  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, priority!) : undefined;
+  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, writeLock!) : undefined;
   const ingest = createIngest({
     services,
     bot,

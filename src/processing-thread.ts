@@ -6,13 +6,20 @@
  * run inline. This thread is just another instance on the same database: the inbox is claimed
  * row by row and jobs take leases, exactly as with several Node processes.
  *
- * It runs at normal priority on purpose: a lowered priority would let a starved handler hold
- * SQLite's write lock while the ack path waits for it (priority inversion).
+ * Acks come first, by cooperation rather than by CPU priority (a lowered priority would let a
+ * starved handler hold SQLite's write lock while the ack path waits for it — priority
+ * inversion): writes hand over through write-lock.ts, and while the request thread is busy
+ * (its event loop over half used in the last 100 ms) this thread paces itself between events,
+ * pausing four times as long as the event took, so a flood of events is acknowledged at full
+ * speed and processed at a fifth of a core until it passes. The backlog is in the database.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { isMainThread, parentPort, threadId, Worker, workerData } from 'node:worker_threads';
+import { joinProcessWriteLock, releaseWriteLockOf } from './platform/db/write-lock';
 import type { Config } from './config';
 import type { OutboxOptions } from './platform/feishu/outbox';
 import type { Logger } from './platform/logger';
@@ -23,6 +30,16 @@ type FromThread = { type: 'ready' } | { type: 'done'; id: number } | { type: 'fa
 /** After an unexpected exit the thread is started again after this long (doubling, at most a minute). */
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 60_000;
+/** How often the request thread publishes how busy its event loop is, and what counts as busy. */
+const LOAD_SAMPLE_MS = 100;
+const BUSY_PERMILLE = 500;
+/** While the request thread is busy: pause this many times as long as the last event took (at most a second). */
+const PAUSE_FACTOR = 4;
+const MAX_PAUSE_MS = 1000;
+
+/** How long processing pauses after an event that took `eventMs`, given the request thread's load. */
+export const pauseAfterEvent = (requestLoadPermille: number, eventMs: number): number =>
+  requestLoadPermille >= BUSY_PERMILLE ? Math.min(Math.max(eventMs, 1) * PAUSE_FACTOR, MAX_PAUSE_MS) : 0;
 
 export class ProcessingThread {
   private worker!: Worker;
@@ -30,6 +47,9 @@ export class ProcessingThread {
   private nextId = 0;
   private closing = false;
   private restartMs = RESTART_BASE_MS;
+  /** The request thread's event-loop utilisation over the last sample, in permille (shared memory). */
+  private readonly requestLoad = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  private readonly loadSampler: NodeJS.Timeout;
   /** Resolves when the current thread has recovered what a crash left behind and is taking work. */
   ready!: Promise<void>;
 
@@ -37,9 +57,15 @@ export class ProcessingThread {
     private readonly config: Config,
     private readonly outbox: Partial<OutboxOptions> | undefined,
     private readonly log: Logger,
-    /** The process's shared count of queued request-path writes: this thread's writes wait for them. */
-    private readonly priority: SharedArrayBuffer,
+    /** The process's write hand-off (write-lock.ts): this thread's writes wait for request-path ones. */
+    private readonly writeLock: SharedArrayBuffer,
   ) {
+    let last = performance.eventLoopUtilization();
+    this.loadSampler = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      Atomics.store(this.requestLoad, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
+      last = now;
+    }, LOAD_SAMPLE_MS).unref();
     this.start();
   }
 
@@ -48,8 +74,10 @@ export class ProcessingThread {
     const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href; // tsx/esm/api, its ESM entry
     const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-    const worker = new Worker(boot, { eval: true, workerData: { salesdeskProcessing: true, config: this.config, outbox: this.outbox, priority: this.priority } });
+    const workerData = { salesdeskProcessing: true, config: this.config, outbox: this.outbox, writeLock: this.writeLock, requestLoad: this.requestLoad.buffer };
+    const worker = new Worker(boot, { eval: true, workerData });
     this.worker = worker;
+    const tid = worker.threadId; // -1 once it has stopped
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {
@@ -66,6 +94,7 @@ export class ProcessingThread {
         reject(err);
       });
       worker.once('exit', (code) => {
+        releaseWriteLockOf(this.writeLock, tid); // had it died inside a write
         if (this.closing) return;
         // Nothing is lost: unprocessed events and unsent messages stay in the database for the next thread.
         const err = new Error(`processing thread exited (code ${code})`);
@@ -101,6 +130,7 @@ export class ProcessingThread {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.loadSampler);
     await this.ask('close').catch(() => undefined);
     await this.worker.terminate();
   }
@@ -108,10 +138,15 @@ export class ProcessingThread {
 
 if (!isMainThread && workerData?.salesdeskProcessing) {
   const port = parentPort!;
-  (await import('./platform/db/write-lock')).joinWritePriority(workerData.priority as SharedArrayBuffer, 'background');
+  joinProcessWriteLock(workerData.writeLock as SharedArrayBuffer, 'background', threadId);
+  const requestLoad = new Int32Array(workerData.requestLoad as SharedArrayBuffer);
+  const pace = (eventMs: number) => {
+    const ms = pauseAfterEvent(Atomics.load(requestLoad, 0), eventMs);
+    return ms > 0 ? sleep(ms) : nextTurn();
+  };
   const { createRuntime } = await import('./deps');
   try {
-    const runtime = await createRuntime(workerData.config as Config, { processing: 'inline', outbox: workerData.outbox });
+    const runtime = await createRuntime(workerData.config as Config, { processing: 'inline', outbox: workerData.outbox, pace });
     const log = runtime.services.log;
     port.on('message', (m: ToThread) => {
       if (!('id' in m)) {

@@ -1,40 +1,99 @@
 /**
- * Behaviours locked in: with a processing thread, request-path writes (acks, card clicks, jobs)
- * go first — a background write does not begin while one is queued, and begins once none is;
- * request-path writes count themselves while queued and running.
+ * Behaviours locked in, for the threads of one process writing one embedded file:
+ * request-path writes (acks, card clicks, jobs) go first — a background write does not begin while
+ * one is queued, and begins once none is; request-path writes count themselves while queued and
+ * running; the write lock is handed over the moment its holder lets go (no busy-handler sleep),
+ * a lock held by a thread that died is freed, and a lock word nobody frees never stops a write
+ * (it falls back on SQLite's own lock after the busy timeout). The processing thread's pacing:
+ * it pauses after an event only while the request thread is busy.
  */
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createWritePriority, joinWritePriority, withWriteLock } from '../../src/platform/db/write-lock';
+import { BUSY_TIMEOUT_MS } from '../../src/platform/db/client';
+import { createProcessWriteLock, HOLDER, joinProcessWriteLock, releaseWriteLockOf, WAITING, withWriteLock } from '../../src/platform/db/write-lock';
+import { pauseAfterEvent } from '../../src/processing-thread';
 
-describe('write priority between the threads of one process', () => {
+const OTHER_THREAD = 7; // threadId of a thread that holds the lock in these tests
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await tick();
+};
+
+describe('write hand-off between the threads of one process', () => {
   it('holds a background write while a request-path write is queued, then runs it', async () => {
-    const buffer = createWritePriority();
-    const waiting = new Int32Array(buffer);
-    joinWritePriority(buffer, 'background');
-    Atomics.add(waiting, 0, 1); // the request thread has a write queued
+    const buffer = createProcessWriteLock();
+    const cells = new Int32Array(buffer);
+    joinProcessWriteLock(buffer, 'background', 1);
+    Atomics.add(cells, WAITING, 1); // the request thread has a write queued
     let ran = false;
     const write = withWriteLock(async () => void (ran = true));
-    for (let i = 0; i < 20; i++) await tick();
+    await settle();
     expect(ran).toBe(false);
-    Atomics.sub(waiting, 0, 1);
-    Atomics.notify(waiting, 0);
+    Atomics.sub(cells, WAITING, 1);
+    Atomics.notify(cells, WAITING);
     await write;
     expect(ran).toBe(true);
   });
 
   it('counts a request-path write from the moment it is queued until it has finished', async () => {
-    const buffer = createWritePriority();
-    const waiting = new Int32Array(buffer);
-    joinWritePriority(buffer, 'request');
+    const buffer = createProcessWriteLock();
+    const cells = new Int32Array(buffer);
+    joinProcessWriteLock(buffer, 'request', 0);
     let release!: () => void;
     const first = withWriteLock(() => new Promise<void>((r) => (release = r)));
-    const second = withWriteLock(async () => Atomics.load(waiting, 0));
+    const second = withWriteLock(async () => Atomics.load(cells, WAITING));
     await tick();
-    expect(Atomics.load(waiting, 0)).toBe(2);
+    expect(Atomics.load(cells, WAITING)).toBe(2);
     release();
     await first;
     expect(await second).toBe(1); // itself, while it runs
-    expect(Atomics.load(waiting, 0)).toBe(0);
+    expect(Atomics.load(cells, WAITING)).toBe(0);
+  });
+
+  it('waits while another thread holds the lock, runs as soon as it is released, and holds it meanwhile', async () => {
+    const buffer = createProcessWriteLock();
+    const cells = new Int32Array(buffer);
+    joinProcessWriteLock(buffer, 'request', 0);
+    Atomics.store(cells, HOLDER, OTHER_THREAD + 1);
+    let holderSeen = -1;
+    const write = withWriteLock(async () => void (holderSeen = Atomics.load(cells, HOLDER)));
+    await settle();
+    expect(holderSeen).toBe(-1);
+    releaseWriteLockOf(buffer, OTHER_THREAD); // what the other thread does when it commits (or dies)
+    await write;
+    expect(holderSeen).toBe(1); // this thread's tag (threadId 0 + 1)
+    expect(Atomics.load(cells, HOLDER)).toBe(0);
+  });
+
+  it('frees the lock only for the thread that holds it', () => {
+    const buffer = createProcessWriteLock();
+    const cells = new Int32Array(buffer);
+    Atomics.store(cells, HOLDER, OTHER_THREAD + 1);
+    releaseWriteLockOf(buffer, OTHER_THREAD + 1);
+    expect(Atomics.load(cells, HOLDER)).toBe(OTHER_THREAD + 1);
+    releaseWriteLockOf(buffer, OTHER_THREAD);
+    expect(Atomics.load(cells, HOLDER)).toBe(0);
+  });
+
+  it('goes ahead after the busy timeout when the lock word is never freed', async () => {
+    const buffer = createProcessWriteLock();
+    const cells = new Int32Array(buffer);
+    joinProcessWriteLock(buffer, 'request', 0);
+    Atomics.store(cells, HOLDER, OTHER_THREAD + 1); // a holder that never lets go
+    const started = Date.now();
+    expect(await withWriteLock(async () => 'written')).toBe('written');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS - 50);
+    expect(Atomics.load(cells, HOLDER)).toBe(OTHER_THREAD + 1); // not taken from its holder
+  }, BUSY_TIMEOUT_MS + 5000);
+});
+
+describe('processing pace', () => {
+  it('does not pause while the request thread is idle', () => {
+    expect(pauseAfterEvent(0, 30)).toBe(0);
+    expect(pauseAfterEvent(499, 30)).toBe(0);
+  });
+  it('pauses four times the event while the request thread is busy, at most a second', () => {
+    expect(pauseAfterEvent(500, 10)).toBe(40);
+    expect(pauseAfterEvent(1000, 0)).toBe(4);
+    expect(pauseAfterEvent(900, 5000)).toBe(1000);
   });
 });

@@ -1,52 +1,86 @@
 import type { Db, Tx } from './client';
+import { BUSY_TIMEOUT_MS } from './client';
 
 /**
  * libSQL's embedded driver is synchronous: a BEGIN IMMEDIATE that waits for SQLite's write lock
  * blocks the whole Node thread (busy_timeout), so the transaction holding the lock — on another
  * connection of this same thread — can never finish, and both stall until SQLITE_BUSY. Queueing
- * this thread's write transactions behind one another avoids that; other threads and processes
- * still wait on SQLite's own lock, which is what it is for.
+ * this thread's write transactions behind one another avoids that; other processes still wait on
+ * SQLite's own lock, which is what it is for.
  */
 let tail: Promise<unknown> = Promise.resolve();
 
 /**
- * Threads of one process sharing an embedded file (src/processing-thread.ts): request-path writes
- * (inbox rows, card clicks, jobs) go first. SQLite's busy handler is not fair — a thread running
- * transactions back to back can keep another waiting past the busy timeout — so the processing
- * thread begins a write only while no request-path write is queued. The count is shared memory.
+ * The threads of one process that write one embedded file (the request thread, its inbox writer,
+ * the processing thread: src/processing-thread.ts) hand the write lock to one another through
+ * shared memory instead of through SQLite's busy handler, which polls with sleeps of up to 100 ms
+ * and is not fair — a thread running transactions back to back kept the inbox insert waiting past
+ * the busy timeout. Here a writer waits on the lock word and is woken the moment it is released,
+ * and request-path writes (inbox rows, card clicks, jobs) go first: the processing thread takes
+ * the lock only while none is queued. SQLite's lock stays the real guarantee: a writer that
+ * cannot get the hand-off within the busy timeout goes ahead and lets SQLite decide.
+ *
+ * Cells: [WAITING] request-path writes queued or running; [HOLDER] 0 = free, else threadId + 1.
  */
-let priority: { waiting: Int32Array; role: WriteRole } | undefined;
+export const WAITING = 0;
+export const HOLDER = 1;
+let shared: { cells: Int32Array; role: WriteRole; tag: number } | undefined;
 export type WriteRole = 'request' | 'background';
 
-export const createWritePriority = () => new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+export const createProcessWriteLock = () => new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
 
-/** This thread's writes take part in the process's priority, as `role`. */
-export function joinWritePriority(buffer: SharedArrayBuffer, role: WriteRole): void {
-  priority = { waiting: new Int32Array(buffer), role };
+/** This thread's writes take part in the process's hand-off, as `role`; `threadId` from node:worker_threads. */
+export function joinProcessWriteLock(buffer: SharedArrayBuffer, role: WriteRole, threadId: number): void {
+  shared = { cells: new Int32Array(buffer), role, tag: threadId + 1 };
 }
 
-/** A background write waits (without blocking the thread) until no request-path write is queued. */
-async function backgroundTurn(waiting: Int32Array): Promise<void> {
-  for (let n = Atomics.load(waiting, 0); n > 0; n = Atomics.load(waiting, 0)) {
-    await Atomics.waitAsync(waiting, 0, n, 1000).value;
+/** Resolves when this thread holds the lock word (true), or the wait ran out (false). */
+async function acquire(cells: Int32Array, role: WriteRole, tag: number): Promise<boolean> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    if (role === 'background') {
+      for (let n = Atomics.load(cells, WAITING); n > 0 && Date.now() < deadline; n = Atomics.load(cells, WAITING)) {
+        await Atomics.waitAsync(cells, WAITING, n, 100).value;
+      }
+    }
+    const holder = Atomics.compareExchange(cells, HOLDER, 0, tag);
+    if (holder === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await Atomics.waitAsync(cells, HOLDER, holder, 100).value;
+  }
+}
+
+/** Frees the lock word if `tag` holds it; wakes the waiters. */
+export function releaseWriteLock(cells: Int32Array, tag: number): void {
+  if (Atomics.compareExchange(cells, HOLDER, tag, 0) === tag) Atomics.notify(cells, HOLDER);
+}
+
+/** After a thread of this process has exited: a lock it held when it died is free again. */
+export function releaseWriteLockOf(buffer: SharedArrayBuffer, deadThreadId: number): void {
+  releaseWriteLock(new Int32Array(buffer), deadThreadId + 1);
+}
+
+async function handOff<T>({ cells, role, tag }: NonNullable<typeof shared>, fn: () => Promise<T>): Promise<T> {
+  const held = await acquire(cells, role, tag);
+  try {
+    return await fn();
+  } finally {
+    if (held) releaseWriteLock(cells, tag);
   }
 }
 
 export function withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
-  const p = priority;
-  if (p?.role === 'request') Atomics.add(p.waiting, 0, 1);
-  const turn = p?.role === 'background' ? () => backgroundTurn(p.waiting).then(fn) : fn;
+  const s = shared;
+  if (s?.role === 'request') Atomics.add(s.cells, WAITING, 1);
+  const turn = s ? () => handOff(s, fn) : fn;
   const run = tail.then(turn, turn);
   tail = run.catch(() => undefined);
-  if (p?.role !== 'request') return run;
+  if (s?.role !== 'request') return run;
   return run.finally(() => {
-    Atomics.sub(p.waiting, 0, 1);
-    Atomics.notify(p.waiting, 0);
+    Atomics.sub(s.cells, WAITING, 1);
+    Atomics.notify(s.cells, WAITING);
   });
 }
 
 /** A write transaction that never waits on another connection of this thread. Do not nest. */
 export const writeTransaction = <T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> => withWriteLock(() => db.transaction(fn));
-
-/** The shared count this thread takes part in, for a thread it starts (the inbox writer). */
-export const currentWritePriority = () => (priority ? (priority.waiting.buffer as SharedArrayBuffer) : undefined);

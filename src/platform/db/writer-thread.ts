@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { releaseWriteLockOf } from './write-lock';
 
 /**
  * A second connection to an embedded database, on its own thread. The embedded driver runs each
@@ -8,22 +9,36 @@ import { Worker } from 'node:worker_threads';
  * next batch — group commit sized by the load itself.
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, threadId } = require('node:worker_threads');
 const { createClient } = require(workerData.clientPath);
 const client = createClient({ url: workerData.url, timeout: workerData.timeout });
-// A request-path write: the processing thread, if any, waits while one is queued (see write-lock.ts).
-const waiting = workerData.priority ? new Int32Array(workerData.priority) : undefined;
+// The process's write hand-off (write-lock.ts): this is a request-path writer, so the processing
+// thread waits while it is queued; it waits for the lock word itself (blocking is fine here) and
+// falls back on SQLite's busy timeout if the hand-off does not come.
+const cells = workerData.lock ? new Int32Array(workerData.lock) : undefined;
+const WAITING = 0, HOLDER = 1, tag = threadId + 1;
+function acquire() {
+  const deadline = Date.now() + workerData.timeout;
+  for (;;) {
+    const holder = Atomics.compareExchange(cells, HOLDER, 0, tag);
+    if (holder === 0) return true;
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(cells, HOLDER, holder, 100);
+  }
+}
 parentPort.on('message', async ({ id, sql, args }) => {
-  if (waiting) Atomics.add(waiting, 0, 1);
+  if (cells) Atomics.add(cells, WAITING, 1);
+  const held = cells ? acquire() : false;
   try {
     await client.execute({ sql, args });
     parentPort.postMessage({ id });
   } catch (e) {
     parentPort.postMessage({ id, error: String(e && e.message || e) });
   } finally {
-    if (waiting) {
-      Atomics.sub(waiting, 0, 1);
-      Atomics.notify(waiting, 0);
+    if (held && Atomics.compareExchange(cells, HOLDER, tag, 0) === tag) Atomics.notify(cells, HOLDER);
+    if (cells) {
+      Atomics.sub(cells, WAITING, 1);
+      Atomics.notify(cells, WAITING);
     }
   }
 });
@@ -34,19 +49,25 @@ export class WriterThread {
   private readonly waiting = new Map<number, { done: () => void; fail: (e: Error) => void }>();
   private nextId = 0;
 
-  /** `priority`: the process's shared count of queued request-path writes (write-lock.ts). */
-  constructor(url: string, busyTimeoutMs: number, priority?: SharedArrayBuffer) {
+  /** `lock`: the process's write hand-off (write-lock.ts), when other threads write the same file. */
+  constructor(url: string, busyTimeoutMs: number, lock?: SharedArrayBuffer) {
     const clientPath = createRequire(import.meta.url).resolve('@libsql/client');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, timeout: busyTimeoutMs, clientPath, priority } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, timeout: busyTimeoutMs, clientPath, lock } });
     this.worker.on('message', ({ id, error }: { id: number; error?: string }) => {
       const w = this.waiting.get(id);
       this.waiting.delete(id);
       if (error) w?.fail(new Error(error));
       else w?.done();
     });
-    this.worker.on('error', (err) => {
+    const failAll = (err: Error) => {
       for (const w of this.waiting.values()) w.fail(err);
       this.waiting.clear();
+    };
+    this.worker.on('error', failAll);
+    const tid = this.worker.threadId; // -1 once it has stopped
+    this.worker.once('exit', (code) => {
+      if (lock) releaseWriteLockOf(lock, tid); // had it died holding the hand-off
+      failAll(new Error(`inbox writer thread exited (code ${code})`));
     });
   }
 

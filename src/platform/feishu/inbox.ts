@@ -96,14 +96,19 @@ const claimable = (now: Date) => or(eq(inboxEvents.status, 'pending'), and(eq(in
 export class InboxProcessor {
   readonly instanceId = randomUUID();
   private readonly pump: Pump;
+  private readonly leaseMs: number;
+  private readonly pace: (eventMs: number) => Promise<unknown>;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly handle: InboxHandler,
-    private readonly leaseMs = 60_000,
+    opts: { leaseMs?: number; pace?: (eventMs: number) => Promise<unknown> } = {},
   ) {
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    // The embedded driver runs each statement synchronously: by default give waiting requests a turn.
+    this.pace = opts.pace ?? (() => new Promise((r) => setImmediate(r)));
     this.pump = new Pump('inbox processing', () => this.processBatch(), log);
   }
 
@@ -170,8 +175,7 @@ export class InboxProcessor {
         if (err instanceof ClaimLost) log.warn('event', { outcome: 'claim_lost', ms: Date.now() - started, err });
         else log.error('event', { outcome: 'error', ms: Date.now() - started, err });
       }
-      // The embedded driver runs each statement synchronously: give waiting requests (acks) a turn.
-      await new Promise((r) => setImmediate(r));
+      await this.pace(Date.now() - started);
     }
     // Rows others took are no longer claimable, so the next round moves on past them.
     return candidates.length;
