@@ -13,7 +13,8 @@ export interface AppDeps {
 /** Feishu pushes small JSON; anything this big is not from Feishu. */
 const MAX_BODY_BYTES = 512 * 1024;
 
-type Verified = { ok: true; body: Record<string, unknown> } | { ok: false; status: 400 | 401; error: string };
+/** `json`: the body's JSON text as received (decrypted if it was encrypted). */
+type Verified = { ok: true; body: Record<string, unknown>; json: string } | { ok: false; status: 400 | 401; error: string };
 
 /**
  * FEISHU.md §1 in order: the signature over the raw body (sha256 with the Encrypt Key; sha1 with
@@ -31,6 +32,7 @@ function verifyAndDecrypt(c: Context, raw: string, encryptKey: string | undefine
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, status: 400, error: 'body is not a JSON object' };
   let body = parsed as Record<string, unknown>;
+  let json = raw;
   const signed = Boolean(ts && nonce && signature);
   const legacy = legacyToken !== undefined && !('encrypt' in body) && !('schema' in body);
   if (signed) {
@@ -40,7 +42,8 @@ function verifyAndDecrypt(c: Context, raw: string, encryptKey: string | undefine
   if (typeof body.encrypt === 'string') {
     if (!encryptKey) return { ok: false, status: 400, error: 'encrypted body but no FEISHU_ENCRYPT_KEY configured' };
     try {
-      body = JSON.parse(decryptEvent(body.encrypt, encryptKey)) as Record<string, unknown>;
+      json = decryptEvent(body.encrypt, encryptKey);
+      body = JSON.parse(json) as Record<string, unknown>;
     } catch {
       return { ok: false, status: 400, error: 'cannot decrypt' };
     }
@@ -51,7 +54,7 @@ function verifyAndDecrypt(c: Context, raw: string, encryptKey: string | undefine
   if (encryptKey && !signed && !isChallenge) return { ok: false, status: 401, error: 'unsigned event' };
   // A legacy card callback is authenticated by its sha1 signature alone.
   if (legacy && legacyToken && !signed && !isChallenge) return { ok: false, status: 401, error: 'unsigned card callback' };
-  return { ok: true, body };
+  return { ok: true, body, json };
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -74,7 +77,7 @@ export function createApp(deps: AppDeps): Hono {
     const receivedAt = clock.now();
     const v = verifyAndDecrypt(c, await c.req.text(), config.FEISHU_ENCRYPT_KEY);
     if (!v.ok) return c.json({ error: v.error }, v.status);
-    const r = await deps.ingest.ingest(v.body, receivedAt);
+    const r = await deps.ingest.ingest(v.body, receivedAt, { json: v.json });
     return c.json(r.body, r.status);
   });
 

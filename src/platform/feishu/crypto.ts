@@ -1,7 +1,12 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Feishu event encryption (FEISHU.md §1.5): AES-256-CBC, key = sha256(Encrypt Key), IV = first 16 bytes. */
-const aesKey = (encryptKey: string) => createHash('sha256').update(encryptKey).digest();
+const aesKeys = new Map<string, Buffer>(); // one Encrypt Key per app: hashed once, not per event
+function aesKey(encryptKey: string): Buffer {
+  let key = aesKeys.get(encryptKey);
+  if (!key) aesKeys.set(encryptKey, (key = createHash('sha256').update(encryptKey).digest()));
+  return key;
+}
 
 export function decryptEvent(encrypted: string, encryptKey: string): string {
   const buf = Buffer.from(encrypted, 'base64');

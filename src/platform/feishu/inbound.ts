@@ -85,6 +85,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * the start of `@_user_10`.
  */
 function resolveMentions(text: string, mentions: Mention[], botOpenId: string | undefined) {
+  if (mentions.length === 0 && !text.includes('@_all')) return { text: text.trim(), botMentioned: false, mentionedOpenIds: [] };
   let botMentioned = false;
   const mentionedOpenIds: Array<{ openId: string; name?: string }> = [];
   const replacement = new Map<string, string>([['@_all', ' ']]);

@@ -60,10 +60,13 @@ export function createIngest(deps: IngestDeps) {
     ...(result.card ? { card: { type: 'raw', data: result.card } } : {}),
   });
 
-  /** `trusted`: the long connection authenticates at connect time and carries no verification token. */
-  async function ingest(body: Record<string, unknown>, receivedAt: Date, opts: { trusted?: boolean } = {}): Promise<IngestResult> {
-    const challenge = urlVerification.safeParse(body);
-    if (challenge.success) {
+  /**
+   * `trusted`: the long connection authenticates at connect time and carries no verification token.
+   * `json`: the body as received (decrypted), stored as the inbox payload instead of re-serialising it.
+   */
+  async function ingest(body: Record<string, unknown>, receivedAt: Date, opts: { trusted?: boolean; json?: string } = {}): Promise<IngestResult> {
+    const challenge = body.type === 'url_verification' ? urlVerification.safeParse(body) : undefined;
+    if (challenge?.success) {
       if (!tokenOk(challenge.data.token)) return { status: 401, body: { error: 'bad token' } };
       return { status: 200, body: { challenge: challenge.data.challenge } };
     }
@@ -82,7 +85,7 @@ export function createIngest(deps: IngestDeps) {
       eventId: ev.eventId,
       eventType: env.data.header.event_type,
       dedupeKey: ev.kind === 'message' ? `msg:${ev.messageId}` : null,
-      payload: JSON.stringify(env.data),
+      payload: opts.json ?? JSON.stringify(env.data),
       receivedAt,
     });
     deps.onInboxed();
