@@ -42,32 +42,53 @@ export interface OpenInput extends SubjectRef {
  * so re-entering a state never leaves two reminders running for one step.
  */
 export async function openDeadline(tx: Tx, cal: CalendarConfig, input: OpenInput): Promise<DeadlineRow> {
+  await closeLive(tx, ofSubject(input, [input.rule.step]), input.now, 'cancelled');
+  const [row] = await tx.insert(deadlines).values(newDeadline(cal, input)).returning();
+  return row!;
+}
+
+/**
+ * Starts the clocks of several rules of one subject, as openDeadline one after another would:
+ * with distinct steps that is one UPDATE (their live clocks cancelled) and one INSERT. Rows come
+ * back in the order of `rules`.
+ */
+export async function openDeadlines(tx: Tx, cal: CalendarConfig, subject: SubjectRef, rules: Array<Omit<OpenInput, keyof SubjectRef>>): Promise<DeadlineRow[]> {
+  const steps = rules.map((r) => r.rule.step);
+  if (rules.length <= 1 || new Set(steps).size < steps.length || rules.some((r) => r.now.getTime() !== rules[0]!.now.getTime())) {
+    const out: DeadlineRow[] = [];
+    for (const r of rules) out.push(await openDeadline(tx, cal, { ...subject, ...r }));
+    return out;
+  }
+  const values = rules.map((r) => newDeadline(cal, { ...subject, ...r }));
+  await closeLive(tx, ofSubject(subject, steps), rules[0]!.now, 'cancelled');
+  const rows = await tx.insert(deadlines).values(values).returning();
+  const byStep = new Map(rows.map((row) => [row.step, row]));
+  return steps.map((step) => byStep.get(step)!);
+}
+
+/** The row that starts one rule's clock. */
+function newDeadline(cal: CalendarConfig, input: OpenInput): typeof deadlines.$inferInsert {
   const { rule, now } = input;
   const byOwner = rule.owner === 'owner';
   if (byOwner && !input.ownerOpenId) throw new Error(`deadline "${rule.step}" of ${input.subjectType} ${input.subjectId} belongs to the record's owner, but no ownerOpenId was given`);
   const due = dueTimes(rule, input.anchorAt, cal, now, input.limitAnchorAt ?? input.anchorAt);
-  await closeLive(tx, ofSubject(input, [rule.step]), now, 'cancelled');
-  const [row] = await tx
-    .insert(deadlines)
-    .values({
-      subjectType: input.subjectType,
-      subjectId: String(input.subjectId),
-      step: rule.step,
-      label: rule.label,
-      ownerOpenId: byOwner ? input.ownerOpenId! : null,
-      ownerRole: byOwner ? null : rule.owner,
-      anchorAt: input.anchorAt,
-      targetAt: due.targetAt,
-      limitAt: due.limitAt,
-      remindAt: due.remindAt,
-      clock: rule.clock,
-      urgent: rule.urgent ?? false,
-      status: 'open',
-      nextActionAt: due.remindAt,
-      createdAt: now,
-    })
-    .returning();
-  return row!;
+  return {
+    subjectType: input.subjectType,
+    subjectId: String(input.subjectId),
+    step: rule.step,
+    label: rule.label,
+    ownerOpenId: byOwner ? input.ownerOpenId! : null,
+    ownerRole: byOwner ? null : rule.owner,
+    anchorAt: input.anchorAt,
+    targetAt: due.targetAt,
+    limitAt: due.limitAt,
+    remindAt: due.remindAt,
+    clock: rule.clock,
+    urgent: rule.urgent ?? false,
+    status: 'open',
+    nextActionAt: due.remindAt,
+    createdAt: now,
+  };
 }
 
 async function closeLive(tx: Tx, where: SQL | undefined, now: Date, status: 'cancelled'): Promise<number> {

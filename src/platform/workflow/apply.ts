@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { BotContext } from '../context';
 import { simpleCard } from '../cards';
 import { nameSubjects } from '../module';
-import { cancelDeadlines, meetDeadlines, openDeadline, pauseSubject, resumeSubject, type SubjectRef } from '../sla/deadlines';
+import { cancelDeadlines, meetDeadlines, openDeadlines, pauseSubject, resumeSubject, type SubjectRef } from '../sla/deadlines';
 import { People } from '../sla/people';
 import type { DeadlineRow } from '../sla/sla.schema';
 import { formatLocal } from '../time';
@@ -103,20 +103,18 @@ async function openRules(ctx: BotContext, subject: SubjectRef, rules: readonly D
     if (!at) throw new Error(`deadline "${rule.step}" of ${subject.subjectType} ${subject.subjectId} counts from anchor "${name}", but no such anchor was given`);
     return at;
   };
-  const opened: DeadlineRow[] = [];
-  for (const rule of rules) {
-    opened.push(
-      await openDeadline(ctx.tx, ctx.services.calendar, {
-        ...subject,
-        rule,
-        ownerOpenId: input.ownerOpenId,
-        anchorAt: anchor(rule.anchor, rule),
-        limitAnchorAt: rule.limitAnchor ? anchor(rule.limitAnchor, rule) : undefined,
-        now: ctx.now,
-      }),
-    );
-  }
-  return opened;
+  return openDeadlines(
+    ctx.tx,
+    ctx.services.calendar,
+    subject,
+    rules.map((rule) => ({
+      rule,
+      ownerOpenId: input.ownerOpenId,
+      anchorAt: anchor(rule.anchor, rule),
+      limitAnchorAt: rule.limitAnchor ? anchor(rule.limitAnchor, rule) : undefined,
+      now: ctx.now,
+    })),
+  );
 }
 
 /** One "新待办" card per person who got new clocks (not the actor: they just did it). */
