@@ -50,6 +50,7 @@ export class ProcessingThread {
   /** The request thread's event-loop utilisation over the last sample, in permille (shared memory). */
   private readonly requestLoad = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly loadSampler: NodeJS.Timeout;
+  private readonly wakeQueued = new Set<'inbox' | 'outbox'>();
   /** Resolves when the current thread has recovered what a crash left behind and is taking work. */
   ready!: Promise<void>;
 
@@ -109,9 +110,17 @@ export class ProcessingThread {
     this.ready.catch(() => undefined); // reported above; callers that await it see the error
   }
 
-  /** New events were committed / new messages queued: the thread goes and looks. */
+  /**
+   * New events were committed / new messages queued: the thread goes and looks. One message per
+   * turn of this event loop is enough — a group commit acks tens of events at once.
+   */
   wake(what: 'inbox' | 'outbox'): void {
-    this.worker.postMessage({ type: what } satisfies ToThread);
+    if (this.wakeQueued.has(what)) return;
+    this.wakeQueued.add(what);
+    setImmediate(() => {
+      this.wakeQueued.delete(what);
+      this.worker.postMessage({ type: what } satisfies ToThread);
+    });
   }
 
   private ask(type: 'drain' | 'close'): Promise<void> {
