@@ -5,14 +5,24 @@ import type { Actor, AuditEntry, BotContext, ChatRef, Services } from './context
 import { idempotencyKey, enqueue, type Content, type Outgoing } from './feishu/outbox';
 import type { Role } from './roles';
 
-/** Records a user the first time we see them; returns who they are now. */
+/**
+ * Records a user the first time we see them (and a name given for them); returns who they are now.
+ * A known user with nothing new is one read, no write.
+ */
 export async function loadActor(services: Services, tx: Tx, openId: string, now: Date, name?: string): Promise<Actor> {
   const defaultRole = services.config.DEFAULT_ROLE === 'none' ? null : services.config.DEFAULT_ROLE;
-  const [row] = await tx
-    .insert(users)
-    .values({ openId, name: name ?? null, role: null, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: users.openId, set: { name: sql`coalesce(${name ?? null}, ${users.name})` } })
-    .returning();
+  const [known] = await tx.select({ name: users.name, role: users.role }).from(users).where(eq(users.openId, openId));
+  let row = known;
+  if (!known) {
+    [row] = await tx
+      .insert(users)
+      .values({ openId, name: name ?? null, role: null, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: users.openId, set: { name: sql`coalesce(${name ?? null}, ${users.name})` } })
+      .returning({ name: users.name, role: users.role });
+  } else if (name !== undefined && name !== known.name) {
+    await tx.update(users).set({ name }).where(eq(users.openId, openId));
+    row = { ...known, name };
+  }
   return {
     openId,
     name: row?.name ?? null,
