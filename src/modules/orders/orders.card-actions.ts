@@ -90,11 +90,11 @@ export const createAction = defineCardAction({
     const parsed = newOrderSchema(dayKey(ctx.now, ctx.services.config.BUSINESS_TZ)).safeParse(given);
     // A toast keeps what the user typed on the form, so they can correct one field.
     if (!parsed.success) return { toast: { type: 'error', text: parsed.error.issues[0]!.message } };
-    const order = await createOrder(ctx, parsed.data, value.s);
+    const { order, view } = await createOrder(ctx, parsed.data, value.s);
     const audience: Audience = value.a;
-    await postCard(ctx, order, ctx.chat ? { chatId: ctx.chat.id, audience } : { dm: ctx.actor.openId });
+    await postCard(ctx, order, ctx.chat ? { chatId: ctx.chat.id, audience } : { dm: ctx.actor.openId }, undefined, view);
     // As with the command: a group card has no buttons, the owner's steps are on a DM card.
-    if (ctx.chat && audience === 'group') await postCard(ctx, order, { dm: ctx.actor.openId });
+    if (ctx.chat && audience === 'group') await postCard(ctx, order, { dm: ctx.actor.openId }, undefined, view);
     return { toast: { type: 'success', text: `已登记订单 ${order.id}` }, card: submitted(order.id) };
   },
 });

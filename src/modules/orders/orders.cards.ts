@@ -46,18 +46,20 @@ export interface OrderView {
   now: Date;
 }
 
-export async function loadOrderView(tx: Tx, services: Services, order: Order, now: Date): Promise<OrderView> {
+/** The parts of an order's view a caller already holds (e.g. the rows it wrote in this transaction); they are not read again. */
+export type KnownParts = Partial<Omit<OrderView, 'order' | 'tz' | 'now'>>;
+
+export async function loadOrderView(tx: Tx, services: Services, order: Order, now: Date, known: KnownParts = {}): Promise<OrderView> {
   const byDue = (a: DeadlineRow, b: DeadlineRow) => (a.targetAt ?? a.limitAt)!.getTime() - (b.targetAt ?? b.limitAt)!.getTime();
-  const live = (subjectType: string, id: SQL) =>
-    tx.select().from(deadlines).where(and(eq(deadlines.subjectType, subjectType), id, inArray(deadlines.status, LIVE))).then((rows) => rows.sort(byDue));
+  const live = (subjectType: string, id: SQL) => tx.select().from(deadlines).where(and(eq(deadlines.subjectType, subjectType), id, inArray(deadlines.status, LIVE)));
   return {
     order,
-    deadlines: await live('order', eq(deadlines.subjectId, order.id)),
-    exceptionDeadlines: await live('order_exception', like(deadlines.subjectId, `${order.id}-E%`)),
-    events: await tx.select().from(orderEvents).where(eq(orderEvents.orderId, order.id)).orderBy(desc(orderEvents.id)).limit(ORDER_CONFIG.historyShown + 1),
-    exceptions: await tx.select().from(orderExceptions).where(eq(orderExceptions.orderId, order.id)).orderBy(asc(orderExceptions.loggedAt)),
-    payments: await tx.select().from(orderPayments).where(eq(orderPayments.orderId, order.id)).orderBy(asc(orderPayments.id)),
-    people: await People.load(tx, services.config.DEFAULT_ROLE),
+    deadlines: [...(known.deadlines ?? (await live('order', eq(deadlines.subjectId, order.id))))].sort(byDue),
+    exceptionDeadlines: [...(known.exceptionDeadlines ?? (await live('order_exception', like(deadlines.subjectId, `${order.id}-E%`))))].sort(byDue),
+    events: known.events ?? (await tx.select().from(orderEvents).where(eq(orderEvents.orderId, order.id)).orderBy(desc(orderEvents.id)).limit(ORDER_CONFIG.historyShown + 1)),
+    exceptions: known.exceptions ?? (await tx.select().from(orderExceptions).where(eq(orderExceptions.orderId, order.id)).orderBy(asc(orderExceptions.loggedAt))),
+    payments: known.payments ?? (await tx.select().from(orderPayments).where(eq(orderPayments.orderId, order.id)).orderBy(asc(orderPayments.id))),
+    people: known.people ?? (await People.load(tx, services.config.DEFAULT_ROLE)),
     tz: services.config.BUSINESS_TZ,
     now,
   };

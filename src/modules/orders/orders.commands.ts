@@ -86,10 +86,10 @@ export const newOrderCommand = defineCommand({
       // The form's submit carries where to post the order and a key that makes a second submit harmless.
       return { card: orderFormCard({ action: 'orders.create', s: ctx.causeId, a: ctx.chat?.type === 'group' ? 'group' : 'private' }) };
     }
-    const order = await createOrder(ctx, args);
-    await postCard(ctx, order, { reply: true });
+    const { order, view } = await createOrder(ctx, args);
+    await postCard(ctx, order, { reply: true }, undefined, view);
     // The group card has no buttons (everyone sees the same card): the owner's steps are on a DM card.
-    if (ctx.chat?.type === 'group') await postCard(ctx, order, { dm: ctx.actor.openId });
+    if (ctx.chat?.type === 'group') await postCard(ctx, order, { dm: ctx.actor.openId }, undefined, view);
   },
 });
 

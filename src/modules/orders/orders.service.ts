@@ -21,7 +21,7 @@ import { availableEvents, eventLabel, stateLabel } from '../../platform/workflow
 import { scheduleQualityFollowUp } from '../complaints';
 import { customers, requireCustomer, type Customer } from '../customers';
 import { allocateCost, isAllocationCause, ORDER_COST_ALLOCATION } from './orders.allocation';
-import { exceptionCard, loadOrderView, orderCard, type Audience, type Viewer } from './orders.cards';
+import { exceptionCard, loadOrderView, orderCard, type Audience, type OrderView, type Viewer } from './orders.cards';
 import { ORDER_CONFIG } from './orders.config';
 import { orderCards, orderEvents, orderExceptions, orderPayments, orders, type Order, type OrderException } from './orders.schema';
 import { EVENT_GUARDS, exceptionWorkflow, isImportant, isPrimaryEvent, NOT_A_BUTTON, ORDER_RULES, orderWorkflow, payByProblem } from './orders.workflow';
@@ -103,14 +103,14 @@ async function viewerOf(ctx: BotContext, openId: string, audience: Audience, peo
   return { openId, role: p.byId.get(openId)?.role ?? null, audience };
 }
 
-/** Posts an order card (or one of its exception cards) and remembers it for later PATCHes. */
-export async function postCard(ctx: BotContext, order: Order, where: Where, exc?: OrderException): Promise<void> {
+/** Posts an order card (or one of its exception cards) and remembers it for later PATCHes; `view`: the order's view, if already in hand. */
+export async function postCard(ctx: BotContext, order: Order, where: Where, exc?: OrderException, view?: OrderView): Promise<void> {
   const chatId = 'reply' in where ? ctx.chat?.id : 'chatId' in where ? where.chatId : undefined;
   const audience: Audience = 'dm' in where ? 'private' : 'audience' in where ? where.audience : ctx.chat?.type === 'group' ? 'group' : 'private';
   const viewerId = 'dm' in where ? where.dm : ctx.actor.openId;
   const cardKey = `${exc ? `orderexc:${exc.id}` : `order:${order.id}`}:${viewerId}@${chatId ?? 'dm'}`;
-  const viewer = await viewerOf(ctx, viewerId, audience);
-  const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+  const viewer = await viewerOf(ctx, viewerId, audience, view?.people);
+  view ??= await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
   const card = exc ? exceptionCard(view, exc, viewer) : orderCard(view, viewer);
   await ctx.tx
     .insert(orderCards)
@@ -184,7 +184,13 @@ export interface NewOrder {
   important: boolean;
 }
 
-export async function createOrder(ctx: BotContext, input: NewOrder, sourceKey?: string): Promise<Order> {
+/** A new order and its view: the rows its creation wrote (nothing of it to read back for its cards). */
+export interface CreatedOrder {
+  order: Order;
+  view: OrderView;
+}
+
+export async function createOrder(ctx: BotContext, input: NewOrder, sourceKey?: string): Promise<CreatedOrder> {
   const tz = tzOf(ctx);
   const customer = await requireCustomer(ctx.tx, input.customer);
   // SPEC §1: a salesperson sees full detail (open orders, credit) only of customers they own, so
@@ -220,12 +226,19 @@ export async function createOrder(ctx: BotContext, input: NewOrder, sourceKey?: 
       updatedAt: ctx.now,
     })
     .returning();
-  await addEvent(ctx, id, { kind: 'created', toState: order!.state, note: input.note ?? null });
+  const [created] = await ctx.tx
+    .insert(orderEvents)
+    .values({ orderId: id, at: ctx.now, actorOpenId: ctx.actor.openId, kind: 'created', toState: order!.state, note: input.note ?? null })
+    .returning();
   await ctx.audit({ action: 'order.create', subjectType: 'order', subjectId: id, toState: order!.state, detail: { customer: customer.name, amount, important: order!.important } });
-  await startWorkflow(ctx, { workflow: orderWorkflow, subjectType: 'order', id, ownerOpenId: ctx.actor.openId, anchors: anchorsOf(order!, tz), notify: false });
-  await ensureReview(ctx, order!);
-  await creditCheck(ctx, order!, customer);
-  return order!;
+  const opened = await startWorkflow(ctx, { workflow: orderWorkflow, subjectType: 'order', id, ownerOpenId: ctx.actor.openId, anchors: anchorsOf(order!, tz), notify: false });
+  // Everything the order's cards show was just written: its clocks and its one history line.
+  const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
+  const known = { deadlines: opened, exceptionDeadlines: [], events: [created!], exceptions: [], payments: [], people };
+  const opening = await loadOrderView(ctx.tx, ctx.services, order!, ctx.now, known);
+  const view = (await ensureReview(ctx, order!, opening)) ?? opening;
+  await creditCheck(ctx, order!, customer, people);
+  return { order: order!, view };
 }
 
 /** The order created by a form card already (a second submit of the same form). */
@@ -240,11 +253,11 @@ export async function orderFromSource(tx: Tx, sourceKey: string): Promise<Order 
  * supervisors' to see), not whoever happens to own the order (a supervisor, or the salesperson the
  * customer was moved away from).
  */
-async function creditCheck(ctx: BotContext, order: Order, customer: Customer): Promise<void> {
+async function creditCheck(ctx: BotContext, order: Order, customer: Customer, loaded?: People): Promise<void> {
   if (customer.creditLimit === null || customer.creditLimit === undefined) return;
   const open = await openAmountOf(ctx.tx, customer.id);
   if (open <= customer.creditLimit) return;
-  const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
+  const people = loaded ?? (await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE));
   const text = [
     `⚠️ 信用额度提醒（仅私信可见）`,
     `客户「${customer.name}」${customer.creditRating ? `（信用评级 ${customer.creditRating}）` : ''}未结订单金额 ${yuan(open)}，超过信用额度 ${yuan(customer.creditLimit)}，超出 ${yuan(round2(open - customer.creditLimit))}。`,
@@ -260,14 +273,23 @@ const REVIEW_STATES = Object.entries(orderWorkflow.states as Record<string, { on
   .filter(([, s]) => s.on && 'REVIEW' in s.on)
   .map(([name]) => name);
 
-/** An important order not yet reviewed gets the supervisors' review clock and a DM card each. */
-async function ensureReview(ctx: BotContext, order: Order): Promise<void> {
+/**
+ * An important order not yet reviewed gets the supervisors' review clock and a DM card each.
+ * `view`: the order's view, if in hand (its live clocks tell whether the review clock runs); then
+ * returns the view with the clock it opened.
+ */
+async function ensureReview(ctx: BotContext, order: Order, view?: OrderView): Promise<OrderView | undefined> {
   if (!order.important || order.reviewedAt || !REVIEW_STATES.includes(order.state)) return;
-  const subject = and(eq(deadlines.subjectType, 'order'), eq(deadlines.subjectId, order.id), eq(deadlines.step, ORDER_RULES.supervisor_review.step), inArray(deadlines.status, LIVE));
-  if ((await ctx.tx.select({ id: deadlines.id }).from(deadlines).where(subject)).length) return;
-  await openDeadline(ctx.tx, ctx.services.calendar, { subjectType: 'order', subjectId: order.id, rule: ORDER_RULES.supervisor_review, ownerOpenId: order.ownerOpenId, anchorAt: ctx.now, now: ctx.now });
-  const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
-  for (const s of people.withRole('supervisor')) if (s !== ctx.actor.openId) await postCard(ctx, order, { dm: s });
+  const step = ORDER_RULES.supervisor_review.step;
+  const running = view
+    ? view.deadlines.some((d) => d.step === step)
+    : (await ctx.tx.select({ id: deadlines.id }).from(deadlines).where(and(eq(deadlines.subjectType, 'order'), eq(deadlines.subjectId, order.id), eq(deadlines.step, step), inArray(deadlines.status, LIVE)))).length > 0;
+  if (running) return;
+  const clock = await openDeadline(ctx.tx, ctx.services.calendar, { subjectType: 'order', subjectId: order.id, rule: ORDER_RULES.supervisor_review, ownerOpenId: order.ownerOpenId, anchorAt: ctx.now, now: ctx.now });
+  const shown = view && (await loadOrderView(ctx.tx, ctx.services, order, ctx.now, { ...view, deadlines: [...view.deadlines, clock] }));
+  const people = view?.people ?? (await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE));
+  for (const s of people.withRole('supervisor')) if (s !== ctx.actor.openId) await postCard(ctx, order, { dm: s }, undefined, shown);
+  return shown;
 }
 
 // ---------------------------------------------------------------------------------------------
