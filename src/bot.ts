@@ -11,6 +11,7 @@ import { md } from './platform/cards';
 import type { Content } from './platform/feishu/outbox';
 import type { CardActionResult, CommandDef } from './platform/router/command';
 import { helpCommand } from './platform/router/help';
+import { perDay } from './platform/router/args';
 import { CardActionRegistry, CommandRegistry, mayRun } from './platform/router/registry';
 import { refreshCalendar } from './platform/sla/calendar-settings';
 import { dayKey } from './platform/time';
@@ -61,6 +62,14 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
   services.registry = collectRegistry(modules);
   const tz = services.config.BUSINESS_TZ;
 
+  /** Each command's argument schema, built once per business day. */
+  const schemas = new Map<CommandDef, (today: string) => z.ZodType | undefined>();
+  const argsSchema = (def: CommandDef, today: string) => {
+    let of = schemas.get(def);
+    if (!of) schemas.set(def, (of = perDay((day) => def.args?.({ today: day }))));
+    return of(today);
+  };
+
   /** The listed roles may ('admin' = ADMIN_OPEN_IDS); with no list, anyone who has a role. */
   const allowed = (roles: CommandDef['roles'], { actor }: BotContext) => mayRun({ roles }, actor);
 
@@ -96,7 +105,7 @@ export function createBot(modules: ModuleDef[], services: Services): Bot {
       await ctx.reply({ text: `${name} 需要在群里使用（先 @我）。` });
       return;
     }
-    const schema = def.args?.({ today: dayKey(ctx.now, tz) });
+    const schema = argsSchema(def, dayKey(ctx.now, tz));
     let args: unknown = raw;
     if (schema) {
       const result = schema.safeParse(raw);

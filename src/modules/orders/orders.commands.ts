@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { BotContext } from '../../platform/context';
 import type { Content } from '../../platform/feishu/outbox';
 import { yuan } from '../../platform/format';
-import { arg } from '../../platform/router/args';
+import { arg, perDay } from '../../platform/router/args';
 import { defineCommand, type RawArgs } from '../../platform/router/command';
 import { SELLERS } from '../../platform/roles';
 import { People } from '../../platform/sla/people';
@@ -34,7 +34,7 @@ export const NEW_ORDER_KEYS = {
 };
 
 /** One schema for the command and the form card: the same Chinese errors either way. */
-export const newOrderSchema = (today: string) =>
+export const newOrderSchema = perDay((today: string) =>
   z
     .object({
       customer: arg.text('客户', 100),
@@ -50,7 +50,8 @@ export const newOrderSchema = (today: string) =>
     .superRefine((o, c) => {
       const problem = payByProblem(o.due, o.payBy);
       if (problem) c.addIssue({ code: 'custom', message: `${problem}请改为 ${o.due} 或之后；不填则默认交期后 ${ORDER_CONFIG.defaultPaymentDays} 天。`, path: ['payBy'] });
-    });
+    }),
+);
 
 const orderNo = () => arg.text('订单编号', 40);
 /** Private details in a group go by DM; the group hears that they did. */

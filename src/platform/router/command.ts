@@ -31,6 +31,7 @@ export interface CommandDef<A = unknown> {
   keys?: Record<string, string[]>;
   /** Bare words that switch something on: canonical → spellings (e.g. important: ['重要']). */
   flags?: Record<string, string[]>;
+  /** A pure function of `c`: the bot builds each command's schema once per business day (see perDay). */
   args?: (c: ArgsContext) => z.ZodType<A>;
   /** Who may run it; omitted = anyone with a role. 'admin' = ADMIN_OPEN_IDS. */
   roles?: ReadonlyArray<Role | 'admin'>;
