@@ -1,8 +1,10 @@
 import { formatLocal } from './time';
 
+/** What n.toLocaleString('zh-CN', …) uses, made once: building it per call costs ~30 µs. */
+const money = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+
 /** Display helpers shared by every module's replies and cards (Chinese conventions). */
-export const yuan = (n: number | null | undefined) =>
-  n === null || n === undefined ? '—' : `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 0, maximumFractionDigits: 2 })}`;
+export const yuan = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `¥${money.format(n)}`);
 
 /** An @-mention inside markdown/text that Feishu renders as the person's name. */
 export const at = (openId: string) => `<at user_id="${openId}"></at>`;

@@ -67,7 +67,8 @@ export async function loadOrderView(tx: Tx, services: Services, order: Order, no
 
 const moneyFor = (o: Pick<Order, 'ownerOpenId'>, v: Viewer) => v.audience === 'private' && (v.openId === o.ownerOpenId || (!!v.role && ORDER_CONFIG.moneyRoles.includes(v.role)));
 const partyWord = (p: Party | string) => (p === 'owner' ? '业务员' : p === 'admin' ? '管理员' : ROLES[p as Role]?.zh ?? p);
-const num = (n: number) => n.toLocaleString('zh-CN', { maximumFractionDigits: 2 });
+const numberFormat = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 2 });
+const num = (n: number) => numberFormat.format(n);
 const textTag = (text: string, color: string) => ({ tag: 'text_tag', text: { tag: 'plain_text', content: text }, color });
 
 const STATE_COLOR: Record<string, string> = {
