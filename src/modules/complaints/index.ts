@@ -2,7 +2,7 @@
  * 客户服务流程 (SPEC §3.3, complaint part of §5): complaints with two clocks, urgent issues,
  * satisfaction scores, quality follow-ups and quarterly surveys. See README.md in this folder.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { BotContext } from '../../platform/context';
 import { defineModule } from '../../platform/module';
 import { complaintCard, followUpCard, urgentIssueCard } from './complaints.cards';
@@ -10,10 +10,11 @@ import { complaintCardActions } from './complaints.card-actions';
 import { complaintCommands } from './complaints.commands';
 import { openComplaints } from './complaints.nudges';
 import { loadComplaint, loadUrgentIssue, maySeeComplaint, SUBJECT, viewerOf } from './complaints.service';
-import { customers, reassignDeadlines } from '../customers';
+import { customers } from '../customers';
 import { complaints, followUps, urgentIssues } from './complaints.schema';
 import { loadFollowUp } from './follow-ups';
 import { serviceClocksJob } from './service-clocks.job';
+import { transferServiceRecords } from './complaints.transfer';
 
 const envOf = (ctx: BotContext) => ({ tx: ctx.tx, services: ctx.services, now: ctx.now });
 const idOf = (id: string) => Number.parseInt(id, 10);
@@ -24,16 +25,9 @@ export const complaintsModule = defineModule({
   cardActions: complaintCardActions,
   jobs: [serviceClocksJob],
   nudges: { 'complaints.open': openComplaints },
-  // 客户转交: the customer's open complaints, and their clocks, follow the new owner.
-  async onCustomerTransferred(ctx, t) {
-    const moved = await ctx.tx
-      .update(complaints)
-      .set({ ownerOpenId: t.to, version: sql`${complaints.version} + 1`, updatedAt: ctx.now.getTime() })
-      .where(and(eq(complaints.customerId, t.customerId), eq(complaints.ownerOpenId, t.from), ne(complaints.state, 'closed')))
-      .returning({ id: complaints.id });
-    for (const c of moved) await reassignDeadlines(ctx.tx, SUBJECT.complaint, c.id, t.from, t.to);
-    return moved.length ? `${moved.length} 条未结投诉` : undefined;
-  },
+  // 客户转交: the customer's open complaints, urgent issues, quality follow-ups and pending surveys,
+  // and their clocks, follow the new owner (complaints.transfer.ts says what stays and why).
+  onCustomerTransferred: (ctx, t) => transferServiceRecords(ctx.tx, t, ctx.now),
   subjects: {
     [SUBJECT.complaint]: {
       label: '客户投诉',
