@@ -25,10 +25,13 @@
  *   survey clock opened by the daily job; the quality follow-up other modules schedule is reminded a
  *   month after delivery and recorded with 已回访 from its card;
  * - the weekly nudge lists each owner's open complaints;
+ * - /客户 转交 moves the customer's open complaints, open urgent issues, open quality follow-ups and
+ *   pending survey clocks (with their live clocks) to the new owner and the reply counts them; closed
+ *   or finished ones, recorded scores and the 责任人 stay; later reminders reach the new owner only;
  * - bad input (unknown customer, satisfaction 7, missing fields, no responsible person) is explained
  *   and writes nothing.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardActionEvent } from '../../src/local/feishu-events';
 import type { FakeMessage } from '../../src/local/fake-openapi';
@@ -577,6 +580,77 @@ describe('lists, urgent issues, satisfaction and follow-ups', () => {
     const sent = await sweepAt(after(30 * 24 + 1)); // 12-02 11:00
     const toLi = sent.filter((m) => m.to === dmTo(PEOPLE.li));
     expect(toLi.some((m) => m.text.includes('交付后品质回访'))).toBe(true);
+  });
+});
+
+describe('customer transfer (/客户 转交)', () => {
+  it('moves the customer’s open complaint, urgent issue, quality follow-up and pending survey with their clocks; finished ones and the 责任人 stay; later reminders go to the new owner', async () => {
+    const job = h.server.runtime.bot.jobs.get('complaints.service-clocks')!;
+    // Two follow-ups (one recorded before the transfer) and the quarter's survey, opened by the daily job.
+    await scheduleQualityFollowUp(h.db, { customerId, orderNumber: 'DD-20261003-001', deliveredAt: sh('2026-10-03T10:00') }, T0);
+    await scheduleQualityFollowUp(h.db, { customerId, orderNumber: 'DD-20261005-001', deliveredAt: sh('2026-10-05T10:00') }, T0);
+    expect(await runJob(h.server.runtime.services, job, T0)).toMatchObject({ summary: { followUps: 2, surveys: 1 } });
+    await sweepAt(after(0.1)); // the 10-03 delivery is due today: li is reminded, records it from the card
+    const reminder = h.fake.messagesIn(PEOPLE.li.openId).find((m) => h.textOf(m).includes('交付后品质回访') && h.textOf(m).includes('sla.done'))!;
+    await clickAt(PEOPLE.li, reminder, actionValue(cardJson(reminder), 'sla.done'), after(0.2));
+    const fuCard = h.fake.messagesIn(PEOPLE.li.openId).filter((m) => h.textOf(m).includes('complaint.follow_up_done')).at(-1)!;
+    expect((await clickAt(PEOPLE.li, fuCard, actionValue(cardJson(fuCard), 'complaint.follow_up_done'), after(0.3), { note: '客户反馈质量稳定' })).toast?.type).toBe('success');
+
+    // TS-…-001 closed; TS-…-002 open, investigated with li himself as 责任人.
+    const { card } = await logComplaint(PEOPLE.li);
+    await closeWithServiceCause(card);
+    await sayAt(PEOPLE.li, '/投诉 新建 客户=华星电子 内容=发票抬头错误', after(4.5));
+    let open = dmCard(PEOPLE.li, 'TS-20261102-002')!;
+    let r = await clickAt(PEOPLE.li, open, actionValue(cardJson(open), 'complaint.acknowledge'), after(4.6));
+    r = await clickAt(PEOPLE.li, open, actionValue(r.card!.data, 'complaint.investigate'), after(4.7), { cause: 'communication', responsible: PEOPLE.li.openId, loss: '200', findings: '开票信息未核对' });
+    expect(r.toast?.type).toBe('success');
+
+    // JJ-…-001 handled; JJ-…-002 open on its 2 h clock.
+    await sayAt(PEOPLE.zhang, '/紧急 华星电子 来料不良', after(5));
+    const jj1 = dmCard(PEOPLE.li, 'JJ-20261102-001')!;
+    expect((await clickAt(PEOPLE.li, jj1, actionValue(cardJson(jj1), 'complaint.urgent_handle'), after(5.2), { result: '已换货' })).toast?.type).toBe('success');
+    await sayAt(PEOPLE.zhang, '/紧急 华星电子 产线停线', after(6));
+
+    const reply = await h.ask(PEOPLE.boss, '/客户 转交 华星电子 @张业务', { mentions: [PEOPLE.zhang], createTime: after(6.5).getTime() });
+    expect(reply).toContain('从 李业务 转交给 张业务');
+    const moved = '1 条未结投诉、1 个紧急问题、1 次品质回访、1 次满意度调查';
+    expect(reply).toContain(moved);
+    expect(h.fake.messagesIn(PEOPLE.zhang.openId).map(h.textOf).find((t) => t.includes('转交给你负责'))).toContain(moved);
+    const [audit] = await h.db.select().from(auditLog).where(eq(auditLog.action, 'customer.transfer'));
+    expect((audit!.detail as { elsewhere: string[] }).elsewhere).toContain(moved);
+
+    // Records: the open ones are the new owner's, the finished ones and the 责任人 stay.
+    const owners = (rows: Array<{ ownerOpenId: string | null }>) => rows.map((x) => x.ownerOpenId);
+    const all = await h.db.select().from(complaints).orderBy(complaints.id);
+    expect(all.map((c) => [c.number, c.state, c.ownerOpenId, c.responsibleOpenId])).toEqual([
+      ['TS-20261102-001', 'closed', PEOPLE.li.openId, PEOPLE.zhang.openId],
+      ['TS-20261102-002', 'investigated', PEOPLE.zhang.openId, PEOPLE.li.openId],
+    ]);
+    expect((await h.db.select().from(urgentIssues).orderBy(urgentIssues.id)).map((u) => [u.state, u.ownerOpenId])).toEqual([['handled', PEOPLE.li.openId], ['open', PEOPLE.zhang.openId]]);
+    expect((await h.db.select().from(followUps).orderBy(followUps.id)).map((f) => [f.status, f.ownerOpenId])).toEqual([['done', PEOPLE.li.openId], ['open', PEOPLE.zhang.openId]]);
+    expect(owners(await h.db.select().from(satisfactionSurveys))).toEqual([PEOPLE.li.openId]); // the closing's score counts for li
+
+    // Clocks: every live one of these records is the new owner's; the met ones stay li's.
+    const service = await h.db.select().from(deadlines).where(inArray(deadlines.subjectType, ['complaint', 'urgent_issue', 'follow_up', 'satisfaction_survey']));
+    const live = service.filter((d) => ['open', 'breached', 'paused'].includes(d.status));
+    expect(live.map((d) => `${d.subjectType}:${d.step}`).sort()).toEqual(['complaint:resolution', 'complaint:whole_complaint', 'follow_up:quality_follow_up', 'satisfaction_survey:satisfaction_survey', 'urgent_issue:urgent_handling']);
+    expect(new Set(owners(live))).toEqual(new Set([PEOPLE.zhang.openId]));
+    const done = service.filter((d) => !live.includes(d));
+    expect(done.length).toBeGreaterThanOrEqual(7); // TS-001's four, TS-002's two, JJ-001's, the recorded follow-up's
+    expect(new Set(owners(done))).toEqual(new Set([PEOPLE.li.openId]));
+
+    // Later sweeps: the urgent issue's breach and the follow-up's reminder name or reach zhang; li hears nothing.
+    const breach = await sweepAt(after(8 + 5 / 60));
+    const toBoss = breach.filter((m) => m.to === dmTo(PEOPLE.boss) && m.text.includes('JJ-20261102-002')).map((m) => m.text).join('\n');
+    expect(toBoss).toContain('张业务');
+    expect(toBoss).not.toContain('李业务');
+    const followUp = await sweepAt(sh('2026-11-04T10:05'));
+    expect(followUp.some((m) => m.to === dmTo(PEOPLE.zhang) && m.text.includes('交付后品质回访'))).toBe(true);
+    expect([...breach, ...followUp].filter((m) => m.to === dmTo(PEOPLE.li))).toEqual([]);
+    // The new owner may now act on the urgent issue; the old one may not.
+    const jj2 = (await h.db.select().from(urgentIssues).where(eq(urgentIssues.state, 'open')))[0]!;
+    const value = { action: 'complaint.urgent_handle', id: jj2.id, v: jj2.version };
+    expect((await clickAt(PEOPLE.li, jj1, value, after(48), { result: '已处理' })).toast?.content).toContain('没有权限');
   });
 });
 
