@@ -39,8 +39,8 @@ export const stepAction = defineCardAction({
       return stale(ctx, `订单 ${order.id} 已是「${stateLabel(orderWorkflow, order.state)}」`, orderCard(view, clicked.viewer), { order: order.id, v: value.v, current: order.version, event: value.e });
     }
     const after = await fireOrderEvent(ctx, order.id, value.e, { version: value.v, note: text(form.note) });
-    await refreshCards(ctx, order.id, clicked.key);
     const view = await loadOrderView(ctx.tx, ctx.services, after, ctx.now);
+    await refreshCards(ctx, order.id, clicked.key, view);
     return {
       toast: { type: 'success', text: `已${eventLabel(orderWorkflow, value.e, order.state)}：订单 ${order.id} → ${stateLabel(orderWorkflow, after.state)}` },
       card: orderCard(view, clicked.viewer),
@@ -61,8 +61,8 @@ export const exceptionAction = defineCardAction({
       return stale(ctx, `异常 ${exc.id} 已是「${stateLabel(exceptionWorkflow, exc.state)}」`, exceptionCard(view, exc, clicked.viewer), { exception: exc.id, v: value.v });
     }
     const after = await fireExceptionEvent(ctx, exc.id, value.e, { version: value.v, note: text(form.note), cause: text(form.cause), loss: text(form.loss) });
-    await refreshCards(ctx, order.id, clicked.key);
     const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+    await refreshCards(ctx, order.id, clicked.key, view);
     return { toast: { type: 'success', text: `异常 ${exc.id} ${stateLabel(exceptionWorkflow, after.state)}` }, card: exceptionCard(view, after, clicked.viewer) };
   },
 });

@@ -137,14 +137,17 @@ export async function audienceOfChat(tx: Tx, chatId: string | undefined): Promis
   return row?.type === 'group' ? 'group' : 'private';
 }
 
-/** Re-renders every posted card of the order for its viewer; `skipKey` is the clicked card (the callback answer replaces it). */
-export async function refreshCards(ctx: BotContext, orderId: string, skipKey?: string): Promise<void> {
+/**
+ * Re-renders every posted card of the order for its viewer; `skipKey` is the clicked card (the
+ * callback answer replaces it). `loaded`: the order's current view, if the caller has it.
+ */
+export async function refreshCards(ctx: BotContext, orderId: string, skipKey?: string, loaded?: OrderView): Promise<void> {
   const rows = await ctx.tx.select().from(orderCards).where(eq(orderCards.orderId, orderId));
-  const order = await getOrder(ctx.tx, orderId);
+  const order = loaded?.order ?? (await getOrder(ctx.tx, orderId));
   const fresh = postedIn.get(ctx);
   const due = rows.filter((r) => r.cardKey !== skipKey && fresh?.get(r.cardKey) !== order.version);
   if (due.length === 0) return;
-  const view = await loadOrderView(ctx.tx, ctx.services, order, ctx.now);
+  const view = loaded ?? (await loadOrderView(ctx.tx, ctx.services, order, ctx.now));
   for (const r of due) {
     const viewer = await viewerOf(ctx, r.viewerOpenId, r.audience, view.people);
     const exc = r.exceptionId ? view.exceptions.find((e) => e.id === r.exceptionId) : undefined;
@@ -362,7 +365,10 @@ async function announce(ctx: BotContext, order: Order, applied: Applied, event: 
   const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
   const roles = new Set(applied.opened.map((d) => d.ownerRole).filter((r): r is string => !!r));
   if (event === 'DISTRIBUTE') for (const r of ORDER_CONFIG.distributeTo) roles.add(r);
-  for (const role of roles) for (const p of people.withRole(role)) if (p !== ctx.actor.openId) await postCard(ctx, order, { dm: p });
+  const turn = [...roles].flatMap((role) => people.withRole(role)).filter((p) => p !== ctx.actor.openId);
+  // One view for all of them: posting a card changes nothing it shows.
+  const view = turn.length ? await loadOrderView(ctx.tx, ctx.services, order, ctx.now, { people }) : undefined;
+  for (const p of turn) await postCard(ctx, order, { dm: p }, undefined, view);
 
   if (order.ownerOpenId === ctx.actor.openId) return;
   const ownerRole = people.byId.get(order.ownerOpenId)?.role ?? null;
