@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './platform/logger';
 import { Pump } from './platform/pump';
 import type { ModuleDef } from './platform/module';
 import { Refusal } from './platform/errors';
+import type { ProcessingThread } from './processing-thread';
 import { calendarFromConfig, refreshCalendar } from './platform/sla/calendar-settings';
 
 export interface RuntimeOptions {
@@ -52,6 +53,8 @@ export interface Runtime {
   ingest: Ingest;
   inbox: InboxProcessor;
   outbox: OutboxSender;
+  /** Where queued work runs when `processing: 'thread'`. */
+  processingThread?: ProcessingThread;
   /** Processes what is pending (after a crash, or on a Workers cron tick) and waits for the outbox. */
   drain(): Promise<void>;
   /** Something may be waiting (a job queued messages, a timer fired): look without waiting. */
@@ -160,6 +163,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     ingest,
     inbox,
     outbox,
+    processingThread: thread,
     async drain() {
       if (thread) return thread.drain();
       await inbox.kick();

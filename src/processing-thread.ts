@@ -24,7 +24,7 @@ import type { Config } from './config';
 import type { OutboxOptions } from './platform/feishu/outbox';
 import type { Logger } from './platform/logger';
 
-type ToThread = { type: 'inbox' | 'outbox' } | { type: 'drain' | 'close'; id: number };
+type ToThread = { type: 'inbox' | 'outbox' | 'crash' } | { type: 'drain' | 'close'; id: number };
 type FromThread = { type: 'ready' } | { type: 'done'; id: number } | { type: 'failed'; error: string };
 
 /** After an unexpected exit the thread is started again after this long (doubling, at most a minute). */
@@ -95,19 +95,38 @@ export class ProcessingThread {
         reject(err);
       });
       worker.once('exit', (code) => {
-        releaseWriteLockOf(this.writeLock, tid); // had it died inside a write
+        releaseWriteLockOf(this.writeLock, tid); // had it died inside a write (a fatal error)
         if (this.closing) return;
         // Nothing is lost: unprocessed events and unsent messages stay in the database for the next thread.
         const err = new Error(`processing thread exited (code ${code})`);
         for (const w of this.waiting.values()) w.fail(err);
         this.waiting.clear();
         reject(err);
-        this.log.error('processing thread exited; starting a new one', { code, inMs: this.restartMs });
-        setTimeout(() => this.closing || this.start(), this.restartMs).unref();
+        const delay = this.restartMs;
         this.restartMs = Math.min(this.restartMs * 2, RESTART_MAX_MS);
+        this.log.error('processing thread exited; starting a new one', { code, inMs: delay });
+        // Whoever waits for the thread from now on (drain) waits for its replacement.
+        this.ready = sleep(delay, undefined, { ref: false }).then(() => {
+          if (this.closing) return;
+          this.start();
+          return this.ready;
+        });
+        this.ready.catch(() => undefined);
       });
     });
     this.ready.catch(() => undefined); // reported above; callers that await it see the error
+  }
+
+  /**
+   * Makes the current thread throw an uncaught error at its next turn — possibly with a write
+   * transaction open — as a bug would; resolves once it has exited. A new one takes over
+   * (drills and tests). Not `terminate()`: stopping a thread inside a native libSQL call aborts
+   * the whole process.
+   */
+  simulateCrash(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'crash' } satisfies ToThread);
+    return exited;
   }
 
   /**
@@ -158,6 +177,12 @@ if (!isMainThread && workerData?.salesdeskProcessing) {
     const runtime = await createRuntime(workerData.config as Config, { processing: 'inline', outbox: workerData.outbox, pace });
     const log = runtime.services.log;
     port.on('message', (m: ToThread) => {
+      if (m.type === 'crash') {
+        setImmediate(() => {
+          throw new Error('simulated crash of the processing thread');
+        });
+        return;
+      }
       if (!('id' in m)) {
         (m.type === 'inbox' ? runtime.inbox : runtime.outbox).kick().catch((err: unknown) => log.error(`${m.type} processing failed`, { err }));
         return;

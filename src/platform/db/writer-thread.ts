@@ -48,6 +48,7 @@ export class WriterThread {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { done: () => void; fail: (e: Error) => void }>();
   private nextId = 0;
+  private last: Promise<unknown> = Promise.resolve();
 
   /** `lock`: the process's write hand-off (write-lock.ts), when other threads write the same file. */
   constructor(url: string, busyTimeoutMs: number, lock?: SharedArrayBuffer) {
@@ -72,14 +73,18 @@ export class WriterThread {
   }
 
   execute(sql: string, args: Array<string | number | null>): Promise<void> {
-    return new Promise((done, fail) => {
+    const result = new Promise<void>((done, fail) => {
       const id = this.nextId++;
       this.waiting.set(id, { done, fail });
       this.worker.postMessage({ id, sql, args });
     });
+    this.last = result.catch(() => undefined); // the thread answers in order
+    return result;
   }
 
+  /** After the writes sent so far: stopping the thread inside a native libSQL call aborts the process. */
   async close(): Promise<void> {
+    await this.last;
     await this.worker.terminate();
   }
 }
