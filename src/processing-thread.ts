@@ -10,8 +10,8 @@
  * starved handler hold SQLite's write lock while the ack path waits for it — priority
  * inversion): writes hand over through write-lock.ts, and while the request thread is busy
  * (its event loop over half used in the last 100 ms) this thread paces itself between events,
- * pausing four times as long as the event took, so a flood of events is acknowledged at full
- * speed and processed at a fifth of a core until it passes. The backlog is in the database.
+ * pausing nine times as long as the event took, so a flood of events is acknowledged at full
+ * speed and processed on a tenth of a core until it passes. The backlog is in the database.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -33,8 +33,8 @@ const RESTART_MAX_MS = 60_000;
 /** How often the request thread publishes how busy its event loop is, and what counts as busy. */
 const LOAD_SAMPLE_MS = 100;
 const BUSY_PERMILLE = 500;
-/** While the request thread is busy: pause this many times as long as the last event took (at most a second). */
-const PAUSE_FACTOR = 4;
+/** While the request thread is busy: pause this many times as long as the last event took (at most a second), i.e. a tenth of a core. */
+export const PAUSE_FACTOR = 9;
 const MAX_PAUSE_MS = 1000;
 
 /** How long processing pauses after an event that took `eventMs`, given the request thread's load. */

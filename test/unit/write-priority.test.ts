@@ -91,9 +91,9 @@ describe('processing pace', () => {
     expect(pauseAfterEvent(0, 30)).toBe(0);
     expect(pauseAfterEvent(499, 30)).toBe(0);
   });
-  it('pauses four times the event while the request thread is busy, at most a second', () => {
-    expect(pauseAfterEvent(500, 10)).toBe(40);
-    expect(pauseAfterEvent(1000, 0)).toBe(4);
+  it('pauses nine times the event while the request thread is busy, at most a second', () => {
+    expect(pauseAfterEvent(500, 10)).toBe(90);
+    expect(pauseAfterEvent(1000, 0)).toBe(9);
     expect(pauseAfterEvent(900, 5000)).toBe(1000);
   });
 });
