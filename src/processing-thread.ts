@@ -9,7 +9,7 @@
  * Acks come first, by cooperation rather than by CPU priority (a lowered priority would let a
  * starved handler hold SQLite's write lock while the ack path waits for it — priority
  * inversion): writes hand over through write-lock.ts, and while the request thread is busy
- * (its event loop over half used in the last 100 ms) this thread paces itself between events,
+ * (its event loop over half used, smoothed over the last few 100 ms samples) this thread paces itself between events,
  * pausing nine times as long as the event took, so a flood of events is acknowledged at full
  * speed and processed on a tenth of a core until it passes. The backlog is in the database.
  */
@@ -30,8 +30,13 @@ type FromThread = { type: 'ready' } | { type: 'done'; id: number } | { type: 'fa
 /** After an unexpected exit the thread is started again after this long (doubling, at most a minute). */
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 60_000;
-/** How often the request thread publishes how busy its event loop is, and what counts as busy. */
+/**
+ * How often the request thread measures how busy its event loop is, and what counts as busy. The
+ * figure is smoothed (each sample weighs 30 %), so a lone long task or GC pause does not pace
+ * processing: it takes about 200 ms of a loop over 80 % busy, or a loop kept over half busy.
+ */
 const LOAD_SAMPLE_MS = 100;
+const LOAD_SMOOTHING = 0.3;
 const BUSY_PERMILLE = 500;
 /** While the request thread is busy: pause this many times as long as the last event took (at most a second), i.e. a tenth of a core. */
 export const PAUSE_FACTOR = 9;
@@ -62,9 +67,11 @@ export class ProcessingThread {
     private readonly writeLock: SharedArrayBuffer,
   ) {
     let last = performance.eventLoopUtilization();
+    let load = 0;
     this.loadSampler = setInterval(() => {
       const now = performance.eventLoopUtilization();
-      Atomics.store(this.requestLoad, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
+      load += LOAD_SMOOTHING * (performance.eventLoopUtilization(now, last).utilization - load);
+      Atomics.store(this.requestLoad, 0, Math.round(load * 1000));
       last = now;
     }, LOAD_SAMPLE_MS).unref();
     this.start();
