@@ -9,9 +9,10 @@
  * Acks come first, by cooperation rather than by CPU priority (a lowered priority would let a
  * starved handler hold SQLite's write lock while the ack path waits for it — priority
  * inversion): writes hand over through write-lock.ts, and while the request thread is busy
- * (its event loop over half used, smoothed over the last few 100 ms samples) this thread paces itself between events,
- * pausing nine times as long as the event took, so a flood of events is acknowledged at full
- * speed and processed on a tenth of a core until it passes. The backlog is in the database.
+ * (its event loop over half used, smoothed over a few 100 ms samples) this thread paces itself
+ * between events, pausing nine times as long as the event took, so a flood of events is
+ * acknowledged at full speed and processed on a tenth of a core until it passes. The backlog is
+ * in the database.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -52,7 +53,7 @@ export class ProcessingThread {
   private nextId = 0;
   private closing = false;
   private restartMs = RESTART_BASE_MS;
-  /** The request thread's event-loop utilisation over the last sample, in permille (shared memory). */
+  /** The request thread's event-loop utilisation, smoothed, in permille (shared memory). */
   private readonly requestLoad = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly loadSampler: NodeJS.Timeout;
   private readonly wakeQueued = new Set<'inbox' | 'outbox'>();
@@ -125,10 +126,9 @@ export class ProcessingThread {
   }
 
   /**
-   * Makes the current thread throw an uncaught error at its next turn — possibly with a write
-   * transaction open — as a bug would; resolves once it has exited. A new one takes over
-   * (drills and tests). Not `terminate()`: stopping a thread inside a native libSQL call aborts
-   * the whole process.
+   * Makes the current thread throw an uncaught error at its next turn, as a bug in a callback
+   * would; resolves once it has exited. A new one takes over (drills and tests). Not
+   * `terminate()`: stopping a thread inside a native libSQL call aborts the whole process.
    */
   simulateCrash(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
