@@ -561,8 +561,12 @@ describe('transfer takes the whole customer along', () => {
   it('shows the open order and complaint on the card, and moves them, the visit plan and all their clocks to the new owner', async () => {
     await h.ask(PEOPLE.li, '/客户 新建 金桥贸易', { createTime: at('2026-04-07T15:00') });
     await h.ask(PEOPLE.li, '/拜访 计划 金桥贸易 2026-04-14', { createTime: at('2026-04-07T15:05') });
-    const ordered = await h.ask(PEOPLE.li, '/订单 新建 客户=金桥贸易 产品=电源 数量=10 单价=100 交期=2026-05-29', { createTime: at('2026-04-07T15:10') });
-    const orderId = /DD-\d{8}-\d{3}/.exec(ordered)![0];
+    const { messageId: orderCommand } = await h.say(PEOPLE.li, '/订单 新建 客户=金桥贸易 产品=电源 数量=10 单价=100 交期=2026-05-29', { createTime: at('2026-04-07T15:10') });
+    const orderCard = h.repliesTo(orderCommand).find((m) => m.msg_type === 'interactive')!;
+    const orderId = /DD-\d{8}-\d{3}/.exec(h.textOf(orderCard))![0];
+    const ownerButtons = cardCallbacks(JSON.parse(orderCard.content)).filter((v) => v.action === 'orders.step');
+    expect(ownerButtons.length).toBeGreaterThan(0);
+    expect(h.textOf(orderCard)).toContain('¥1,000');
     await h.ask(PEOPLE.li, '/投诉 新建 客户=金桥贸易 内容=外箱破损', { createTime: at('2026-04-07T15:20') });
     const c = (await customer('金桥贸易'))!;
     const [complaint] = await h.db.select().from(complaints).where(eq(complaints.customerId, c.id));
@@ -584,6 +588,11 @@ describe('transfer takes the whole customer along', () => {
       expect(clocks.some((d) => d.ownerOpenId === PEOPLE.li.openId)).toBe(false);
     }
     expect(dmText(PEOPLE.zhang)).toMatch(/1 个拜访计划、.*1 个进行中订单.*已转到你名下/);
+    // The previous owner's order card was re-rendered for them: no owner's buttons, no amounts.
+    const refreshed = h.fake.messages.get(orderCard.message_id)!;
+    expect(cardCallbacks(JSON.parse(refreshed.content)).filter((v) => v.action === 'orders.step')).toHaveLength(0);
+    expect(h.textOf(refreshed)).not.toContain('¥1,000');
+    expect(h.textOf(refreshed)).toContain(orderId);
 
     // The new owner carries out the plan; the old one may no longer log the visit.
     expect(await h.ask(PEOPLE.li, '/拜访 金桥贸易 顺路看看', { createTime: at('2026-04-14T10:00') })).toContain('没有权限');

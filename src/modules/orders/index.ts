@@ -63,6 +63,8 @@ export const ordersModule = defineModule({
       await reassignDeadlines(ctx.tx, 'order', o.id, t.from, t.to);
       for (const e of await ctx.tx.select({ id: orderExceptions.id }).from(orderExceptions).where(eq(orderExceptions.orderId, o.id))) await reassignDeadlines(ctx.tx, 'order_exception', e.id, t.from, t.to);
     }
+    // The cards already posted re-render for their viewers: the previous owner's lose the owner's buttons and the money.
+    await refreshOrders(ctx, moved.map((o) => o.id));
     return moved.length ? `${moved.length} 个进行中订单` : undefined;
   },
 });
