@@ -11,9 +11,11 @@
  * so signing is not measured and dedupe never turns the load into no-ops. Salesdesk is primed
  * with one event per user first (steady state); a fourth, diagnostic run repeats it with the
  * after-ack processing stopped, to separate the ack path from the processing it competes with.
+ * a, b and the diagnostic run take turns in BENCH_ROUNDS rounds (the machine's speed drifts), and
+ * the figures are medians.
  * RSS of each target is sampled for the memory section.
  *
- *   npx tsx bench/ack-path.bench.ts      (BENCH_DURATION=seconds, BENCH_CPU_PROF=dir to profile Salesdesk)
+ *   npx tsx bench/ack-path.bench.ts      (BENCH_DURATION=seconds, BENCH_ROUNDS=n, BENCH_CPU_PROF=dir to profile Salesdesk)
  */
 import autocannon from 'autocannon';
 import { createClient } from '@libsql/client';
