@@ -344,6 +344,15 @@ async function team(h: Harness) {
   await h.ask(admin, '/系统 绑定群', { chat: 'group' });
 }
 
+/** A server with the team, March's records and March's targets: where the settings scenarios start. */
+async function marchWithTargets(): Promise<Harness> {
+  const h = await startHarness();
+  await team(h);
+  await seedMarch(h);
+  await marchTargets(h);
+  return h;
+}
+
 // =============================================================================================
 
 describe('targets, the monthly assessment and reports (detailed preset, the default)', () => {
@@ -602,10 +611,7 @@ describe('the simple preset (部门管理手册 50/20/15/10/5 and 40/20/15/15/10
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
-    await team(h);
-    await seedMarch(h);
-    await marchTargets(h);
+    h = await marchWithTargets();
   });
   afterAll(() => h.close());
 
@@ -688,10 +694,7 @@ describe('the payments rule and grade bands at run time', () => {
   const at = (local: string) => ({ createTime: T(local).getTime() });
 
   beforeAll(async () => {
-    h = await startHarness();
-    await team(h);
-    await seedMarch(h);
-    await marchTargets(h);
+    h = await marchWithTargets();
   });
   afterAll(() => h.close());
 
