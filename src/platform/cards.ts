@@ -76,13 +76,17 @@ export function simpleCard(title: string, template: string, body: string, button
   };
 }
 
-/** Every callback value on a card (buttons and form submits, anywhere in it). */
-export function cardCallbacks(node: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
-  if (Array.isArray(node)) for (const n of node) cardCallbacks(n, out);
+/** Every node of a card (an element, anywhere in it) that `match` accepts, in document order. */
+export function cardNodes(node: unknown, match: (o: Record<string, unknown>) => boolean, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
+  if (Array.isArray(node)) for (const n of node) cardNodes(n, match, out);
   else if (node && typeof node === 'object') {
     const o = node as Record<string, unknown>;
-    if (o.type === 'callback' && o.value && typeof o.value === 'object') out.push(o.value as Record<string, unknown>);
-    for (const v of Object.values(o)) cardCallbacks(v, out);
+    if (match(o)) out.push(o);
+    for (const v of Object.values(o)) cardNodes(v, match, out);
   }
   return out;
 }
+
+/** Every callback value on a card (buttons and form submits, anywhere in it). */
+export const cardCallbacks = (card: unknown): Array<Record<string, unknown>> =>
+  cardNodes(card, (o) => o.type === 'callback' && !!o.value && typeof o.value === 'object').map((o) => o.value as Record<string, unknown>);

@@ -40,7 +40,7 @@ import { customers, visitPlans } from '../../src/modules/customers';
 import { satisfactionSurveys } from '../../src/modules/complaints';
 import { kpiAssessments, kpiConstraintPrompts, kpiHonours, kpiOnboardingItems, kpiTargets, SLOGANS } from '../../src/modules/kpi';
 import { orderEvents, orderPayments, orders } from '../../src/modules/orders';
-import { CARD_MAX_BYTES } from '../../src/platform/cards';
+import { CARD_MAX_BYTES, cardCallbacks, cardNodes } from '../../src/platform/cards';
 import { auditLog, settings, users } from '../../src/platform/db/core.schema';
 import { runJob } from '../../src/platform/jobs/runner';
 import { deadlines } from '../../src/platform/sla/sla.schema';
@@ -56,19 +56,9 @@ const dmChat = (p: Person) => `oc_p2p_${p.openId}`;
 const botCards = (h: Harness, chat: string) => [...h.fake.messages.values()].filter((m) => m.chat_id === chat && m.sender_type === 'app' && m.msg_type === 'interactive');
 const json = (m: FakeMessage) => JSON.parse(m.content) as Record<string, unknown>;
 
-/** Every node of a card that matches. */
-function nodes(card: unknown, match: (o: Record<string, unknown>) => boolean, out: Array<Record<string, unknown>> = []) {
-  if (Array.isArray(card)) card.forEach((c) => nodes(c, match, out));
-  else if (card && typeof card === 'object') {
-    const o = card as Record<string, unknown>;
-    if (match(o)) out.push(o);
-    Object.values(o).forEach((v) => nodes(v, match, out));
-  }
-  return out;
-}
-const callbackOf = (card: unknown, action: string) => nodes(card, (o) => o.type === 'callback' && (o.value as { action?: string })?.action === action).map((o) => o.value as Record<string, unknown>)[0];
-const inputsOf = (m: FakeMessage) => nodes(json(m), (o) => o.tag === 'input').map((o) => String(o.name));
-const markdownOf = (card: unknown) => nodes(card, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
+const callbackOf = (card: unknown, action: string) => cardCallbacks(card).find((v) => v.action === action);
+const inputsOf = (m: FakeMessage) => cardNodes(json(m), (o) => o.tag === 'input').map((o) => String(o.name));
+const markdownOf = (card: unknown) => cardNodes(card, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
 
 async function runNamed(h: Harness, name: string, at: Date) {
   const out = await runJob(h.server.runtime.services, h.server.runtime.bot.jobs.get(name)!, at);
@@ -389,7 +379,7 @@ describe('targets, the monthly assessment and reports (detailed preset, the defa
     const reply = h.repliesTo(messageId).find((m) => m.msg_type === 'interactive')!;
     expect(Buffer.byteLength(reply.content)).toBeLessThan(CARD_MAX_BYTES);
     const card = json(reply);
-    const charts = nodes(card, (o) => o.tag === 'chart');
+    const charts = cardNodes(card, (o) => o.tag === 'chart');
     expect(charts.map((c) => (c.chart_spec as { type: string }).type)).toEqual(['bar', 'line']);
     const bars = (charts[0]!.chart_spec as { data: Array<{ values: Array<{ x: string; series: string; value: number }> }> }).data[0]!.values;
     expect(bars).toContainEqual({ x: '李业务', series: '实际', value: 92_000 });

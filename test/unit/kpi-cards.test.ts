@@ -19,7 +19,7 @@ import type { Assessment } from '../../src/modules/kpi/kpi.schema';
 import { promotionCard, type PromotionRow } from '../../src/modules/kpi/people-dev';
 import { judgeStandard, type StandardResult } from '../../src/modules/kpi/standards';
 import { columnName, crc32, esc, xlsx } from '../../src/modules/kpi/xlsx';
-import { CARD_MAX_BYTES, cardBytes } from '../../src/platform/cards';
+import { CARD_MAX_BYTES, cardBytes, cardNodes } from '../../src/platform/cards';
 
 const standards = (seed: number): StandardResult[] => STANDARDS.map((d, i) => judgeStandard(d, { value: (seed + i) % 4 === 0 ? null : d.count ? seed % 5 : 0.8 + ((seed + i) % 20) / 100, target: d.count ? 2 : d.target, detail: '17/20 单按期交付' }));
 
@@ -33,15 +33,6 @@ function bitwiseCrc32(buf: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function nodes(card: unknown, match: (o: Record<string, unknown>) => boolean, out: Array<Record<string, unknown>> = []) {
-  if (Array.isArray(card)) card.forEach((c) => nodes(c, match, out));
-  else if (card && typeof card === 'object') {
-    const o = card as Record<string, unknown>;
-    if (match(o)) out.push(o);
-    Object.values(o).forEach((v) => nodes(v, match, out));
-  }
-  return out;
-}
 
 describe('/业绩 card', () => {
   const people: PersonRow[] = Array.from({ length: 30 }, (_, i) => ({ name: `业务员${String(i + 1).padStart(2, '0')}号`, target: i % 7 ? 123_456.78 : null, actual: 98_765.43 + i, standards: standards(i), grade: i % 2 ? '良好' : null }));
@@ -53,7 +44,7 @@ describe('/业绩 card', () => {
   });
 
   it('draws a bar chart (capped) and a line chart, with no JavaScript in the specs', () => {
-    const charts = nodes(card, (o) => o.tag === 'chart');
+    const charts = cardNodes(card, (o) => o.tag === 'chart');
     expect(charts.map((c) => (c.chart_spec as { type: string }).type)).toEqual(['bar', 'line']);
     expect(JSON.stringify(charts)).not.toMatch(/function|=>/);
     const names = new Set((charts[0]!.chart_spec as { data: Array<{ values: Array<{ x: string }> }> }).data[0]!.values.map((v) => v.x));
@@ -61,7 +52,7 @@ describe('/业绩 card', () => {
   });
 
   it('lists everyone in the text table and writes no data as 无数据, never 0 %', () => {
-    const text = nodes(card, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
+    const text = cardNodes(card, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
     for (const p of people) expect(text).toContain(`| ${p.name} |`);
     expect(text).toContain('➖ 未设目标');
     expect(text).toContain('无数据');
@@ -76,14 +67,14 @@ describe('/业绩 card', () => {
     const many: PersonRow[] = Array.from({ length: 200 }, (_, i) => ({ name: `业务员${String(i + 1).padStart(3, '0')}号`, target: 123_456.78, actual: 98_765.43 + i, standards: standards(i), grade: '良好' }));
     const big = reportCard({ periodLabel: '2026-03', who: { kind: 'team' }, standards: standards(1), trend, people: many, salesRule: 'confirmed', exportHint: '/导出 业绩 2026-03' });
     expect(cardBytes(big)).toBeLessThan(CARD_MAX_BYTES);
-    const text = nodes(big, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
+    const text = cardNodes(big, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
     const listed = many.filter((p) => text.includes(`| ${p.name} | ¥123,456.78 |`)).length;
     expect(listed).toBeGreaterThan(KPI_CONFIG.chartPeople);
     expect(listed).toBeLessThan(200);
     // The same people in both per-person tables, from the top.
     expect(many.slice(0, listed).every((p) => text.includes(`| ${p.name} | ✅`) || text.includes(`| ${p.name} | ❌`) || text.includes(`| ${p.name} | 无数据`))).toBe(true);
     expect(text).toContain(`**另有 ${200 - listed} 人未列出**（卡片大小有限），完整名单请发送 /导出 业绩 2026-03。`);
-    expect(nodes(big, (o) => o.tag === 'chart')).toHaveLength(2);
+    expect(cardNodes(big, (o) => o.tag === 'chart')).toHaveLength(2);
   });
 
   it('fits the assessment team table of 300 people, pointing to /导出 业绩 for the rest', () => {
@@ -112,7 +103,7 @@ describe('/业绩 card', () => {
     }));
     const promo = promotionCard(rows);
     expect(cardBytes(promo)).toBeLessThan(CARD_MAX_BYTES);
-    const text = nodes(promo, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
+    const text = cardNodes(promo, (o) => o.tag === 'markdown').map((o) => String(o.content)).join('\n');
     const lines = text.split('\n').filter((l) => l.startsWith('| 业务员'));
     expect(lines.slice(0, 4).map((l) => l.split(' | ')[0])).toEqual(['| 业务员100号', '| 业务员200号', '| 业务员300号', '| 业务员400号']);
     expect(lines.length).toBeLessThan(400);
@@ -122,7 +113,7 @@ describe('/业绩 card', () => {
 
   it('shows a person their own trend as target-vs-actual bars with a table', () => {
     const mine = reportCard({ periodLabel: '2026-03', who: { kind: 'person', name: '李业务' }, standards: standards(2), trend, assessment: { status: 'done', score: 81.7, grade: '良好' }, salesRule: 'confirmed', exportHint: '/导出 业绩 2026-03' });
-    expect(nodes(mine, (o) => o.tag === 'chart').map((c) => (c.chart_spec as { type: string }).type)).toEqual(['bar']);
+    expect(cardNodes(mine, (o) => o.tag === 'chart').map((c) => (c.chart_spec as { type: string }).type)).toEqual(['bar']);
     expect(JSON.stringify(mine)).toContain('81.7 分 · 良好（基本工资上调 5–10%，绩效奖金 100–120%）');
   });
 });
@@ -131,10 +122,10 @@ describe('scoring form', () => {
   it('asks one required input per awaited score and submits id and version', () => {
     const a = { id: 7, version: 1, openId: 'ou_li', period: '2026-03', scheme: 'sales', preset: 'simple', needs: ['attitude', 'discipline', 'teamwork'], scorers: ['ou_boss'] } as unknown as Assessment;
     const card = scoreFormCard({ a, name: '李业务', computed: [{ key: 'target_completion', label: '个人销售目标达成率', weight: 50, score: 92, detail: '¥92,000 / ¥100,000' }], needs: [{ key: 'attitude', label: '工作态度' }, { key: 'discipline', label: '工作纪律' }, { key: 'teamwork', label: '团队协作' }] });
-    const inputs = nodes(card, (o) => o.tag === 'input');
+    const inputs = cardNodes(card, (o) => o.tag === 'input');
     expect(inputs.map((i) => [i.name, i.required])).toEqual([['attitude', true], ['discipline', true], ['teamwork', true]]);
     expect((inputs[0]!.label as { content: string }).content).toBe('工作态度（0–100）· 计入 工作态度和纪律 10%（与工作纪律取平均）');
-    expect(nodes(card, (o) => o.type === 'callback')[0]!.value).toEqual({ action: 'kpi.score', id: 7, v: 1 });
+    expect(cardNodes(card, (o) => o.type === 'callback')[0]!.value).toEqual({ action: 'kpi.score', id: 7, v: 1 });
     expect(cardBytes(card)).toBeLessThan(CARD_MAX_BYTES);
     expect(JSON.stringify(card)).not.toContain('管理员');
   });
