@@ -31,6 +31,7 @@
  * - bad input (unknown customer, satisfaction 7, missing fields, no responsible person) is explained
  *   and writes nothing.
  */
+import { cardCallbacks } from '../../src/platform/cards';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardActionEvent } from '../../src/local/feishu-events';
@@ -79,16 +80,7 @@ const dmTo = (p: Person) => `oc_p2p_${p.openId}`;
 
 /** The callback value of the button (or form submit) whose action is `action`, anywhere in a card. */
 function actionValue(card: unknown, action: string): Record<string, unknown> {
-  const found: Array<Record<string, unknown>> = [];
-  const walk = (n: unknown) => {
-    if (Array.isArray(n)) n.forEach(walk);
-    else if (n && typeof n === 'object') {
-      const o = n as Record<string, unknown>;
-      if (o.type === 'callback' && (o.value as { action?: string })?.action === action) found.push(o.value as Record<string, unknown>);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(card);
+  const found = cardCallbacks(card).filter((v) => v.action === action);
   if (!found[0]) throw new Error(`no "${action}" on the card: ${JSON.stringify(card).slice(0, 400)}`);
   return found[0];
 }

@@ -23,6 +23,7 @@
  * - /合同 列表, /合同 待审, the form card (submitted once only), and bad input (amount ≤ 0,
  *   missing amount, unknown customer) answered in Chinese without writing a contract.
  */
+import { cardCallbacks, cardNodes } from '../../src/platform/cards';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractsModule } from '../../src/modules/contracts';
@@ -79,16 +80,9 @@ const cardsFor = (p: Person, number: string): FakeMessage[] => h.fake.messagesIn
 const approvalCard = (p: Person, number: string) => cardsFor(p, number).filter((m) => m.content.includes('contract.approve')).at(-1);
 
 function buttonValue(card: unknown, name: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (n: unknown) => {
-    if (found || !n || typeof n !== 'object') return;
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && o.name === name) found = ((o.behaviors as Array<{ value: Record<string, unknown> }>)[0]!).value;
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no button "${name}" in card`);
-  return found;
+  const [button] = cardNodes(card, (o) => o.tag === 'button' && o.name === name);
+  if (!button) throw new Error(`no button "${name}" in card`);
+  return cardCallbacks(button)[0]!;
 }
 const valueOf = (m: FakeMessage, name: 'approve' | 'reject') => buttonValue(JSON.parse(m.content), name);
 

@@ -16,6 +16,7 @@
  * - delivering an order (the customer confirmed receipt) schedules one quality follow-up a month
  *   later, which the daily job opens and the sweep reminds to the customer's owner by name.
  */
+import { cardCallbacks } from '../../src/platform/cards';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardActionEvent } from '../../src/local/feishu-events';
@@ -78,22 +79,12 @@ const runNamed = async (name: string, at: Date) => {
   return out;
 };
 
-/** Every callback value on a card. */
-function callbacks(node: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
-  if (Array.isArray(node)) node.forEach((n) => callbacks(n, out));
-  else if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors)) for (const b of o.behaviors as Array<Record<string, unknown>>) if (b.type === 'callback') out.push(b.value as Record<string, unknown>);
-    Object.values(o).forEach((v) => callbacks(v, out));
-  }
-  return out;
-}
 
 /** The newest card the bot sent into `p`'s chat with a button matching `pick`, and that button's value. */
 function button(p: Person, pick: (v: Record<string, unknown>) => boolean): { message: FakeMessage; value: Record<string, unknown> } {
   const cards = h.fake.messagesIn(p.openId).filter((m) => m.sender_type === 'app' && m.msg_type === 'interactive');
   for (const message of cards.reverse()) {
-    const value = callbacks(JSON.parse(message.content)).find(pick);
+    const value = cardCallbacks(JSON.parse(message.content)).find(pick);
     if (value) return { message, value };
   }
   throw new Error(`no matching button in ${p.name}'s chat`);

@@ -14,6 +14,7 @@
  * Not exercised here: Feishu's real gateway (which frame type it uses for which callback in production,
  * its pings and reconnect policy); see README "Without a public URL — long connection".
  */
+import { cardCallbacks } from '../../src/platform/cards';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,23 +75,9 @@ async function say(text: string, opts: { encrypt?: boolean; fragments?: number }
   return { msg, event, ack };
 }
 
-/** The callback values of a card's buttons (form submits included), in order. */
-function buttons(card: unknown): Array<Record<string, unknown>> {
-  const found: Array<Record<string, unknown>> = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (!node || typeof node !== 'object') return;
-    const n = node as { tag?: string; behaviors?: Array<{ type: string; value?: Record<string, unknown> }> };
-    const value = n.tag === 'button' ? n.behaviors?.find((b) => b.type === 'callback')?.value : undefined;
-    if (value) found.push(value);
-    Object.values(node).forEach(walk);
-  };
-  walk(card);
-  return found;
-}
 const button = (card: unknown, match: Record<string, unknown>) => {
-  const value = buttons(card).find((v) => Object.entries(match).every(([k, x]) => v[k] === x));
-  expect(value, `a button ${JSON.stringify(match)} among ${JSON.stringify(buttons(card))}`).toBeDefined();
+  const value = cardCallbacks(card).find((v) => Object.entries(match).every(([k, x]) => v[k] === x));
+  expect(value, `a button ${JSON.stringify(match)} among ${JSON.stringify(cardCallbacks(card))}`).toBeDefined();
   return value!;
 };
 

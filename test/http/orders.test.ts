@@ -33,6 +33,7 @@
  * - bad input (unknown customer, quantity ≤ 0, due date in the past, 付款期限 before 交期) gets a clear
  *   Chinese reply and writes nothing.
  */
+import { cardCallbacks } from '../../src/platform/cards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, count, eq } from 'drizzle-orm';
 import { cardActionEvent } from '../../src/local/feishu-events';
@@ -55,23 +56,13 @@ const tick = (local?: string) => (clock = local ? T(local) : new Date(clock.getT
 const ask = (p: Person, text: string, chat: 'group' | 'p2p' = 'p2p') => h.ask(p, text, { chat, createTime: tick() });
 const numberIn = (text: string) => /DD-\d{8}-\d{3}/.exec(text)?.[0] ?? '';
 
-/** Every callback value on a card (buttons anywhere, form submit buttons included). */
-function callbacks(node: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
-  if (Array.isArray(node)) node.forEach((n) => callbacks(n, out));
-  else if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors)) for (const b of o.behaviors as Array<Record<string, unknown>>) if (b.type === 'callback') out.push(b.value as Record<string, unknown>);
-    Object.values(o).forEach((v) => callbacks(v, out));
-  }
-  return out;
-}
 const cards = (chatOf: Person | 'group') =>
   (chatOf === 'group' ? [...h.fake.messages.values()].filter((m) => m.chat_id === GROUP) : h.fake.messagesIn(chatOf.openId)).filter((m) => m.sender_type === 'app' && m.msg_type === 'interactive');
 
 /** The newest card in a chat offering `event` on this order, and that button's value. */
 function button(chatOf: Person | 'group', id: string, event: string, action = 'orders.step'): { message: FakeMessage; value: Record<string, unknown> } {
   for (const message of cards(chatOf).reverse()) {
-    const value = callbacks(JSON.parse(message.content)).find((v) => v.action === action && v.id === id && v.e === event);
+    const value = cardCallbacks(JSON.parse(message.content)).find((v) => v.action === action && v.id === id && v.e === event);
     if (value) return { message, value };
   }
   throw new Error(`no ${event} button for ${id} in ${chatOf === 'group' ? 'the group' : chatOf.name}'s chat`);
@@ -143,7 +134,7 @@ describe('logging an order and its first clocks', () => {
 
   it('puts no buttons on the group card, and gives the owner a DM card with theirs and the money', () => {
     const groupCard = cards('group').find((m) => m.content.includes(`订单 ${id}`))!;
-    expect(callbacks(JSON.parse(groupCard.content)).filter((v) => v.action === 'orders.step')).toEqual([]);
+    expect(cardCallbacks(JSON.parse(groupCard.content)).filter((v) => v.action === 'orders.step')).toEqual([]);
     expect(groupCard.content).toContain('私聊');
     const mine = button(li, id, 'EVALUATE').message;
     expect(mine.chat_id).not.toBe(GROUP);
@@ -394,7 +385,7 @@ describe('important orders and credit', () => {
     expect(clock!.status).toBe('cancelled');
     expect(await ask(boss, '/待办')).not.toContain(`订单 ${big}「重要订单主管审核」`);
     const patched = h.fake.messages.get(review.message_id)!.content;
-    expect(callbacks(JSON.parse(patched)).some((v) => v.e === 'REVIEW')).toBe(false);
+    expect(cardCallbacks(JSON.parse(patched)).some((v) => v.e === 'REVIEW')).toBe(false);
 
     expect((await step(li, big, 'REEVALUATE')).toast?.type).toBe('success');
     const reviews = await h.db.select().from(deadlines).where(and(eq(deadlines.subjectId, big), eq(deadlines.step, 'supervisor_review'), eq(deadlines.status, 'open')));
@@ -538,7 +529,7 @@ describe('the form card', () => {
     tick('2026-11-24T10:00');
     const { messageId } = await h.say(li, '/订单 新建', { createTime: tick() });
     const form = h.repliesTo(messageId)[0]!;
-    const submit = callbacks(JSON.parse(form.content)).find((v) => v.action === 'orders.create')!;
+    const submit = cardCallbacks(JSON.parse(form.content)).find((v) => v.action === 'orders.create')!;
     const before = await orderCount();
     const bad = await clickAt(li, form, submit, { customer: '东方精密', product: '外壳', qty: '0', price: '8', due: '2026-12-30 +0800' });
     expect(bad.toast?.content).toContain('数量「0」必须是正数');
@@ -614,7 +605,7 @@ describe('input checks', () => {
     expect(await ask(li, '/订单 新建 客户=东方精密 产品=X 数量=5 单价=1 交期=2026-12-20 付款期限=2026-12-10')).toContain('付款期限 2026-12-10 早于交期 2026-12-20');
     const { messageId } = await h.say(li, '/订单 新建', { createTime: tick() });
     const form = h.repliesTo(messageId)[0]!;
-    const submit = callbacks(JSON.parse(form.content)).find((v) => v.action === 'orders.create')!;
+    const submit = cardCallbacks(JSON.parse(form.content)).find((v) => v.action === 'orders.create')!;
     const bad = await clickAt(li, form, submit, { customer: '东方精密', product: '外壳', qty: '10', price: '8', due: '2026-12-30 +0800', pay_by: '2026-12-01 +0800' });
     expect(bad.toast?.content).toContain('付款期限 2026-12-01 早于交期 2026-12-30');
     expect(await orderCount()).toBe(before);
@@ -689,7 +680,7 @@ describe('the whole history, page by page', () => {
     expect(page1.content).toContain('**#13**');
     expect(page1.content).not.toContain(note(2));
 
-    const older = callbacks(JSON.parse(page1.content)).find((v) => v.action === 'orders.history' && v.p === 2)!;
+    const older = cardCallbacks(JSON.parse(page1.content)).find((v) => v.action === 'orders.history' && v.p === 2)!;
     const turned = await clickAt(li, page1, older);
     const page2 = JSON.stringify(turned.card?.data);
     expect(page2).toContain('第 2/2 页');
@@ -710,7 +701,7 @@ describe('the whole history, page by page', () => {
     expect(await ask(li, `/订单 ${id} 2`)).toContain('要翻页请写「历史」');
     const { messageId } = await h.say(li, `/订单 ${id} 历史`, { createTime: tick() });
     const page = h.repliesTo(messageId)[0]!;
-    const older = callbacks(JSON.parse(page.content)).find((v) => v.action === 'orders.history')!;
+    const older = cardCallbacks(JSON.parse(page.content)).find((v) => v.action === 'orders.history')!;
     const r = await clickAt(zhang, page, older);
     expect(r.toast?.content).toContain('不是你负责的订单');
   });

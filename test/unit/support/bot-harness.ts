@@ -3,6 +3,7 @@
  * normalizeEvent + bot.handle inside the inbox's transaction, and what the bot would send is read
  * back from outbox_messages.
  */
+import { cardNodes } from '../../../src/platform/cards';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,15 +100,6 @@ export type BotHarness = Awaited<ReturnType<typeof botHarness>>;
 
 /** Every text a reader sees on a card (markdown and plain_text contents), joined by newlines. */
 export function cardText(card: unknown): string {
-  const out: string[] = [];
-  const walk = (n: unknown) => {
-    if (Array.isArray(n)) n.forEach(walk);
-    else if (n && typeof n === 'object') {
-      const o = n as Record<string, unknown>;
-      if (typeof o.content === 'string' && (o.tag === 'markdown' || o.tag === 'plain_text' || o.tag === 'lark_md')) out.push(o.content);
-      for (const v of Object.values(o)) walk(v);
-    }
-  };
-  walk(card);
-  return out.join('\n');
+  const textTags = ['markdown', 'plain_text', 'lark_md'];
+  return cardNodes(card, (o) => typeof o.content === 'string' && textTags.includes(String(o.tag))).map((o) => o.content).join('\n');
 }
