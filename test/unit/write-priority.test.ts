@@ -79,9 +79,14 @@ describe('write hand-off between the threads of one process', () => {
     const cells = new Int32Array(buffer);
     joinProcessWriteLock(buffer, 'request', 0);
     Atomics.store(cells, HOLDER, OTHER_THREAD + 1); // a holder that never lets go
-    const started = Date.now();
-    expect(await withWriteLock(async () => 'written')).toBe('written');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS - 50);
+    let ran = false;
+    const write = withWriteLock(async () => {
+      ran = true;
+      return 'written';
+    });
+    await settle();
+    expect(ran).toBe(false); // it waits for the hand-off first
+    expect(await write).toBe('written'); // and goes ahead once the busy timeout has passed
     expect(Atomics.load(cells, HOLDER)).toBe(OTHER_THREAD + 1); // not taken from its holder
   }, BUSY_TIMEOUT_MS + 5000);
 });
