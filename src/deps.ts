@@ -124,17 +124,22 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const writeLock = opts.processing === 'thread' ? createProcessWriteLock() : undefined;
   if (writeLock) joinProcessWriteLock(writeLock, 'request', 0); // the main thread
   // Started on the first inbox write: a processing thread or the jobs CLI never makes one.
+  // If it stops (a fatal error), the next write starts a new one: the batch it had fails (Feishu resends it), none hangs.
   const WriterThread = database.url.startsWith('file:') ? (await import('./platform/db/writer-thread')).WriterThread : undefined;
   let writerThread: InstanceType<NonNullable<typeof WriterThread>> | undefined;
   const execute: Execute = WriterThread
-    ? (sql, args) => (writerThread ??= new WriterThread(database.url, BUSY_TIMEOUT_MS, writeLock)).execute(sql, args)
+    ? (sql, args) => {
+        if (!writerThread || writerThread.stopped) writerThread = new WriterThread(database.url, BUSY_TIMEOUT_MS, writeLock);
+        return writerThread.execute(sql, args);
+      }
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
-  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, writeLock!) : undefined;
+  const inboxWriter = new InboxWriter(execute);
+  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, writeLock!, () => inboxWriter.waiting) : undefined;
   const ingest = createIngest({
     services,
     bot,
-    inbox: new InboxWriter(execute),
+    inbox: inboxWriter,
     onInboxed: () => (thread ? thread.wake('inbox') : background(inbox.kick())),
     onEffects: () => (thread ? thread.wake('outbox') : background(outbox.kick())),
   });

@@ -5,13 +5,21 @@
  * running; the write lock is handed over the moment its holder lets go (no busy-handler sleep),
  * a lock held by a thread that died is freed, and a lock word nobody frees never stops a write
  * (it falls back on SQLite's own lock after the busy timeout). The processing thread's pacing:
- * it pauses after an event only while the request thread is busy.
+ * it pauses after an event only while the request thread is busy (its loop, or acks waiting for
+ * their commit), by all the work it did since its last pause. The inbox writer: it counts the
+ * acks waiting for a commit, and a stopped writer thread refuses writes instead of leaving them
+ * unanswered.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS } from '../../src/platform/db/client';
+import { WriterThread } from '../../src/platform/db/writer-thread';
+import { InboxWriter } from '../../src/platform/feishu/inbox';
 import { createProcessWriteLock, HOLDER, joinProcessWriteLock, releaseWriteLockOf, WAITING, withWriteLock } from '../../src/platform/db/write-lock';
-import { pauseAfterEvent } from '../../src/processing-thread';
+import { pauseAfterWork, pauseTimer, requestLoadSample } from '../../src/processing-thread';
 
 const OTHER_THREAD = 7; // threadId of a thread that holds the lock in these tests
 const settle = async () => {
@@ -93,12 +101,69 @@ describe('write hand-off between the threads of one process', () => {
 
 describe('processing pace', () => {
   it('does not pause while the request thread is idle', () => {
-    expect(pauseAfterEvent(0, 30)).toBe(0);
-    expect(pauseAfterEvent(499, 30)).toBe(0);
+    expect(pauseAfterWork(0, 30)).toBe(0);
+    expect(pauseAfterWork(499, 30)).toBe(0);
   });
-  it('pauses nine times the event while the request thread is busy, at most a second', () => {
-    expect(pauseAfterEvent(500, 10)).toBe(90);
-    expect(pauseAfterEvent(1000, 0)).toBe(9);
-    expect(pauseAfterEvent(900, 5000)).toBe(1000);
+  it('pauses nine times the work while the request thread is busy, at most a second', () => {
+    expect(pauseAfterWork(500, 10)).toBe(90);
+    expect(pauseAfterWork(1000, 0)).toBe(9);
+    expect(pauseAfterWork(900, 5000)).toBe(1000);
+  });
+  it('reads the request thread as fully busy while acks wait for their commit, whatever its loop does', () => {
+    expect(requestLoadSample(0.05, 0)).toBe(0.05);
+    expect(requestLoadSample(0.05, 3)).toBe(1);
+  });
+  it('counts all the work the thread did since its last pause, not only the handler', async () => {
+    const load = new Int32Array(new SharedArrayBuffer(4));
+    const nextPause = pauseTimer(load);
+    const spin = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end; );
+    };
+    spin(20); // a handler
+    await new Promise((r) => setImmediate(r));
+    spin(20); // a reply sent beside it, in another task
+    expect(nextPause()).toBe(0); // the request thread is idle: no pause
+    Atomics.store(load, 0, 800);
+    spin(20);
+    setImmediate(() => spin(20));
+    await new Promise((r) => setTimeout(r, 5));
+    const pause = nextPause();
+    expect(pause).toBeGreaterThanOrEqual(9 * 40); // both tasks, measured since the previous call
+    expect(pause).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('inbox writer', () => {
+  it('counts the acks waiting for a commit, queued or being committed', async () => {
+    const commits: Array<() => void> = [];
+    const writer = new InboxWriter(() => new Promise<void>((done) => commits.push(done)));
+    const row = (eventId: string) => ({ eventId, eventType: 'im.message.receive_v1', dedupeKey: null, payload: '{}', receivedAt: new Date() });
+    const first = [writer.write(row('a')), writer.write(row('b'))];
+    expect(writer.waiting).toBe(2);
+    await settle(); // the first statement is committing
+    const third = writer.write(row('c')); // joins the next one
+    expect(writer.waiting).toBe(3);
+    commits.shift()!();
+    await Promise.all(first);
+    await settle();
+    expect(writer.waiting).toBe(1);
+    commits.shift()!();
+    await third;
+    expect(writer.waiting).toBe(0);
+  });
+
+  it('refuses writes once its thread has stopped, instead of never answering them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salesdesk-writer-'));
+    try {
+      const thread = new WriterThread(`file:${join(dir, 'w.db')}`, BUSY_TIMEOUT_MS);
+      await thread.execute('CREATE TABLE t (x)', []);
+      expect(thread.stopped).toBe(false);
+      await thread.close();
+      await settle();
+      expect(thread.stopped).toBe(true);
+      await expect(thread.execute('INSERT INTO t VALUES (1)', [])).rejects.toThrow(/writer thread exited/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

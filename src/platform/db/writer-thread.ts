@@ -49,6 +49,8 @@ export class WriterThread {
   private readonly waiting = new Map<number, { done: () => void; fail: (e: Error) => void }>();
   private nextId = 0;
   private last: Promise<unknown> = Promise.resolve();
+  /** Why the thread stopped, once it has: a message to a stopped thread is never answered. */
+  private exited: Error | undefined;
 
   /** `lock`: the process's write hand-off (write-lock.ts), when other threads write the same file. */
   constructor(url: string, busyTimeoutMs: number, lock?: SharedArrayBuffer) {
@@ -68,11 +70,18 @@ export class WriterThread {
     const tid = this.worker.threadId; // -1 once it has stopped
     this.worker.once('exit', (code) => {
       if (lock) releaseWriteLockOf(lock, tid); // had it died holding the hand-off
-      failAll(new Error(`inbox writer thread exited (code ${code})`));
+      this.exited = new Error(`inbox writer thread exited (code ${code})`);
+      failAll(this.exited);
     });
   }
 
+  /** The thread has stopped: its owner starts another one for the next write. */
+  get stopped(): boolean {
+    return this.exited !== undefined;
+  }
+
   execute(sql: string, args: Array<string | number | null>): Promise<void> {
+    if (this.exited) return Promise.reject(this.exited);
     const result = new Promise<void>((done, fail) => {
       const id = this.nextId++;
       this.waiting.set(id, { done, fail });
