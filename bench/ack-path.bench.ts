@@ -2,7 +2,8 @@
  * Benchmarks 1 (webhook ack path) and 4 (memory) of issue 11.
  *
  * Three targets, each in its own child process, get the same encrypted, signed
- * im.message.receive_v1 events from autocannon (50 connections, 2 s warm-up, 10 s measured):
+ * im.message.receive_v1 events from wrk, or autocannon where wrk is not installed (bench/load.ts;
+ * 50 connections, 2 s warm-up, 10 s measured):
  *   a. Salesdesk's POST /feishu/events (durable inbox with group commit, dedupe, then processing
  *      that replies through a fake Open API — itself a child process);
  *   b. the Feishu SDK's EventDispatcher + adaptDefault on node:http (verify + decrypt only);
@@ -15,9 +16,9 @@
  * the figures are medians.
  * RSS of each target is sampled for the memory section.
  *
- *   npx tsx bench/ack-path.bench.ts      (BENCH_DURATION=seconds, BENCH_ROUNDS=n, BENCH_CPU_PROF=dir to profile Salesdesk)
+ *   npx tsx bench/ack-path.bench.ts      (BENCH_DURATION=seconds, BENCH_ROUNDS=n, BENCH_LOADGEN=wrk|autocannon,
+ *                                         BENCH_CPU_PROF=dir to profile Salesdesk)
  */
-import autocannon from 'autocannon';
 import { createClient } from '@libsql/client';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,10 +27,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_SECRETS, benchEventId, signedMessageEvent } from './events';
+import { CONNECTIONS, cpuSeconds, loadGenerator } from './load';
 import { KEPT, machineLine, writeSection } from './report';
 import { PAUSE_FACTOR } from '../src/processing-thread';
 
-const CONNECTIONS = 50;
 const WARMUP_S = 2;
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -83,12 +84,6 @@ function startChild(file: string, args: string[], env: Record<string, string>, n
 
 /** /proc/<pid>/status field in kB (VmRSS = now, VmHWM = peak since start). */
 const procKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s*(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-/** User + system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, 100 ticks/s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 /** CPU seconds the whole machine spent busy (all cores, /proc/stat), to spot other processes' load. */
 function machineBusySeconds(): number {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -110,27 +105,14 @@ const mb = (kb: number) => (kb / 1024).toFixed(0);
 const machine = machineLine();
 console.log(`signing ${POOL} events…`);
 const pool = Array.from({ length: POOL }, (_, i) => signedMessageEvent(i, USERS));
+const loadgen = loadGenerator(pool, PATH);
+console.log(`load generator: ${loadgen.name}`);
 
-/** One autocannon run; request n of a target gets pool[n], and acked[n] records a 2xx for it. */
-function load(url: string, seconds: number, cursor: { next: number }, acked: Uint8Array) {
-  return autocannon({
-    url: url + PATH,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (req, ctx) => {
-          const i = cursor.next++;
-          (ctx as { i: number }).i = i;
-          const { body, headers } = pool[i % POOL]!;
-          return { ...req, method: 'POST', path: PATH, body, headers };
-        },
-        onResponse: (status, _body, ctx) => {
-          if (status >= 200 && status < 300) acked[(ctx as { i: number }).i % POOL] = 1;
-        },
-      },
-    ],
-  });
+/** One run of the load generator from the cursor on; moves the cursor past the events it sent. */
+async function load(url: string, seconds: number, cursor: { next: number }, acked: Uint8Array, onStart?: () => void) {
+  const r = await loadgen.run(url, seconds, cursor.next, acked, onStart);
+  cursor.next += r.sent;
+  return r;
 }
 
 // ─── targets ──────────────────────────────────────────────────────────────────────────────────
@@ -195,12 +177,13 @@ async function measure(name: string, file: string, env: Record<string, string> =
   const primed = opts.primeDb ? await prime(server.url, opts.primeDb, cursor, acked) : undefined;
   await waitForQuiet();
   const warm = await load(server.url, WARMUP_S, cursor, acked);
-  process.kill(server.pid, 'SIGUSR2'); // the target resets its event-loop delay histogram
-  const t0 = { at: performance.now(), machine: machineBusySeconds(), server: cpuSeconds(server.pid), fake: fake ? cpuSeconds(fake.pid) : 0, gen: process.cpuUsage() };
-  const r = await load(server.url, DURATION_S, cursor, acked);
+  let t0 = { at: 0, machine: 0, server: 0, fake: 0 };
+  const r = await load(server.url, DURATION_S, cursor, acked, () => {
+    process.kill(server.pid, 'SIGUSR2'); // the target resets its event-loop delay histogram
+    t0 = { at: performance.now(), machine: machineBusySeconds(), server: cpuSeconds(server.pid), fake: fake ? cpuSeconds(fake.pid) : 0 };
+  });
   const wall = (performance.now() - t0.at) / 1000;
-  const gen = process.cpuUsage(t0.gen);
-  const cpu: Record<string, number> = { server: (cpuSeconds(server.pid) - t0.server) / wall, loadgen: (gen.user + gen.system) / 1e6 / wall };
+  const cpu: Record<string, number> = { server: (cpuSeconds(server.pid) - t0.server) / wall, loadgen: r.cpuSeconds / wall };
   if (fake) cpu.fake = (cpuSeconds(fake.pid) - t0.fake) / wall;
   cpu.other = Math.max(0, (machineBusySeconds() - t0.machine) / wall - Object.values(cpu).reduce((a, b) => a + b, 0));
   clearInterval(sampler);
@@ -212,15 +195,15 @@ async function measure(name: string, file: string, env: Record<string, string> =
   const notes: string[] = [];
   if (primed) notes.push(`primed with ${USERS} events (one per user, ${primed.acks} acked) fully processed in ${primed.seconds.toFixed(1)} s before the warm-up`);
   if (cursor.next > POOL) notes.push(`pool wrapped: ${cursor.next - POOL} requests reused an event`);
-  if (exit.handled !== undefined) notes.push(`the handler ran for ${exit.handled} events (${warm['2xx'] + r['2xx']} acked; the rest were in flight at the cut-off)`);
+  if (exit.handled !== undefined) notes.push(`the handler ran for ${exit.handled} events (${warm.ok + r.ok} acked; the rest were in flight at the cut-off)`);
   if (fakeStats) notes.push(`fake Open API served ${fakeStats.calls} calls (${Object.entries(fakeStats.byRoute as Record<string, number>).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
   const row: Row = {
     name,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    total: r.requests.total,
-    bad: r.errors + r.timeouts + r.non2xx,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    total: r.responses,
+    bad: r.bad,
     idleKb,
     peakKb,
     hwmKb,
@@ -229,27 +212,37 @@ async function measure(name: string, file: string, env: Record<string, string> =
     notes,
   };
   console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors/non-2xx ${row.bad}; RSS idle ${mb(idleKb)} MB, peak ${mb(peakKb)} MB`);
-  return { row, acked, acks: (primed?.acks ?? 0) + warm['2xx'] + r['2xx'] };
+  return { row, acked, acks: (primed?.acks ?? 0) + warm.ok + r.ok, sent: cursor.next };
 }
 
 interface InboxCheck {
+  /** Events sent (priming + warm-up + measured), acked with a 2xx, and committed inbox rows. */
+  events: number;
   acks: number;
   rows: number;
+  /** Acked events not in the inbox: counted one by one (autocannon), or at least acks − rows (wrk). */
   missing: number;
   done: number;
-  sent: number;
+  replies: number;
 }
 
 /** After the Salesdesk server stopped: every acknowledged event must be a committed inbox row. */
-async function checkInbox(dbFile: string, acked: Uint8Array, acks: number): Promise<InboxCheck> {
+async function checkInbox(dbFile: string, acked: Uint8Array, acks: number, events: number): Promise<InboxCheck> {
   const db = createClient({ url: `file:${dbFile}` });
   const rows = (await db.execute('SELECT event_id, status FROM inbox_events')).rows;
-  const sent = Number((await db.execute("SELECT count(*) AS n FROM outbox_messages WHERE status = 'sent'")).rows[0]?.n);
+  const replies = Number((await db.execute("SELECT count(*) AS n FROM outbox_messages WHERE status = 'sent'")).rows[0]?.n);
   db.close();
   const ids = new Set(rows.map((r) => String(r.event_id)));
   let missing = 0;
-  for (let i = 0; i < POOL; i++) if (acked[i] && !ids.has(benchEventId(i))) missing++;
-  return { acks, rows: rows.length, missing, done: rows.filter((r) => r.status === 'done').length, sent };
+  let committed = 0;
+  for (let i = 0; i < Math.min(events, POOL); i++) {
+    const has = ids.has(benchEventId(i));
+    if (has) committed++;
+    if (acked[i] && !has) missing++;
+  }
+  // wrk does not say which request an answer was for: of the events sent, fewer committed than acked means acks were lost.
+  if (!loadgen.perEvent) missing = Math.max(0, acks - committed);
+  return { events, acks, rows: rows.length, missing, done: rows.filter((r) => r.status === 'done').length, replies };
 }
 
 const feishuEnv = {
@@ -267,7 +260,7 @@ async function salesdesk(name: string, extraEnv: Record<string, string> = {}, pr
   const dbFile = join(dir, 'bench.db');
   const env = { ...feishuEnv, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, CRON_ENABLED: 'false', LOG_LEVEL: 'silent', ...extraEnv };
   const m = await measure(name, 'salesdesk.ts', env, { fake: true, nodeArgs, primeDb: primeFirst ? dbFile : undefined });
-  const inbox = await checkInbox(dbFile, m.acked, m.acks);
+  const inbox = await checkInbox(dbFile, m.acked, m.acks, m.sent);
   rmSync(dir, { recursive: true, force: true });
   console.log(`inbox: ${inbox.acks} acked, ${inbox.rows} rows, ${inbox.missing} missing, ${inbox.done} done`);
   return { ...m, inbox };
@@ -320,8 +313,10 @@ const roundRatios = runs.sd.map((r, i) => r.row.rps / runs.sdk[i]!.row.rps);
 const pausedRatios = runs.ackOnly.map((r, i) => r.row.rps / runs.sdk[i]!.row.rps);
 const total = (key: 'sd' | 'ackOnly', f: keyof InboxCheck) => runs[key].reduce((n, r) => n + r.inbox![f], 0);
 const inboxLine = (key: 'sd' | 'ackOnly') =>
-  `${total(key, 'acks')} events acked with 2xx over ${ROUNDS} runs (priming + warm-up + measured), ${total(key, 'rows')} inbox rows committed, **${total(key, 'missing')} acked events missing** ` +
-  `(rows beyond the acks are requests still in flight when autocannon stopped)`;
+  `${total(key, 'events')} events sent over ${ROUNDS} runs (priming + warm-up + measured), ${total(key, 'acks')} acked with 2xx, ${total(key, 'rows')} inbox rows committed, **${total(key, 'missing')} acked events missing** ` +
+  (loadgen.perEvent
+    ? `(checked event by event; rows beyond the acks are requests still in flight at the cut-off)`
+    : `(wrk does not say which request an answer is for, so this is by count: of the events sent, at least as many are committed as were acked; the rest were in flight at the cut-off)`);
 
 const rows = [sd.row, sdk.row, hello.row, ackOnly.row];
 const vsSdk = median(roundRatios);
@@ -350,14 +345,15 @@ const memTable = [
 ].join('\n');
 const reproduce = '`npm run bench` (all benches) or `npx tsx bench/ack-path.bench.ts` (this one)';
 const setup =
-  `autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per target; load generator, targets and the fake Open API ` +
+  `${loadgen.name === 'wrk' ? 'wrk (one thread)' : 'autocannon'} ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per target; load generator, targets and the fake Open API ` +
   `share the machine's cores. Every request is an encrypted, signed \`im.message.receive_v1\` (\`/我\` from one of ${USERS} users in a p2p chat) with its own event_id/message_id, ` +
   `taken from a pool of ${POOL} signed before the servers start. Each target runs in its own child process (\`node --import tsx bench/targets/*.ts\`). ` +
   `Salesdesk is primed first with one event per user, fully processed, so the run sees the steady state (users known, names looked up); ` +
-  `its processing thread runs throughout and, while the request thread's event loop is over half busy, paces itself (it pauses ${PAUSE_FACTOR} times as long as each event took: ` +
+  `its processing thread runs throughout and, while the request thread is busy (its event loop over half used, or acks waiting for their commit), paces itself ` +
+  `(it pauses ${PAUSE_FACTOR} times as long as it was busy since its last pause: ` +
   `\`src/processing-thread.ts\`), so a flood is acknowledged first and processed behind it. ` +
   `The diagnostic row is the same server with the after-ack processing switched off (\`inbox.stop()\`), i.e. the ack path alone. ` +
-  `Latencies are autocannon's (2xx only, whole milliseconds). ` +
+  (loadgen.name === 'wrk' ? `Latencies are wrk's (every response, µs resolution). ` : `Latencies are autocannon's (2xx only, whole milliseconds). `) +
   `The three compared targets run in ${ROUNDS} interleaved rounds (each round in another order; every run a fresh process and database), because this shared VM's speed ` +
   `drifts by tens of percent from minute to minute; the table shows medians and the ratio is the median of the rounds' own ratios.`;
 
@@ -377,7 +373,7 @@ Ratios: **Salesdesk / SDK adapter = ${vsSdk.toFixed(2)}×** (median of the round
 
 Goal (issue 11): ≥ ${GOAL.ratio}× the SDK adapter's throughput with the durable inbox and dedupe, p99 ≤ ${GOAL.p99Ms} ms — **${met ? 'met' : 'not met'}** (${vsSdk.toFixed(2)}×, p99 ${sd.row.p99} ms).
 
-Inbox check (each run's temp DB read with @libsql/client after its server stopped): ${inboxLine('sd')}. By shutdown ${total('sd', 'done')} rows had been processed (status done) and ${total('sd', 'sent')} replies sent through the fake — processing runs behind the acks (paced while they flood in); the rest stays in the inbox for the next start.
+Inbox check (each run's temp DB read with @libsql/client after its server stopped): ${inboxLine('sd')}. By shutdown ${total('sd', 'done')} rows had been processed (status done) and ${total('sd', 'replies')} replies sent through the fake — processing runs behind the acks (paced while they flood in); the rest stays in the inbox for the next start.
 
 Same check with processing paused (diagnostic row): ${inboxLine('ackOnly')}.
 
@@ -394,7 +390,8 @@ ${memTable}
 ${KEPT}`;
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/ack-path.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, runs, roundRatios, pausedRatios, vsSdk, vsHello, met }, null, 2));
+loadgen.close();
+writeFileSync(new URL('./results/ack-path.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, loadgen: loadgen.name, rows, runs, roundRatios, pausedRatios, vsSdk, vsHello, met }, null, 2));
 writeSection('Webhook ack path', ackSection);
 writeSection('Memory', memSection);
 console.log(`\n${ackTable}\n\n${roundsTable}\n\nSalesdesk / SDK ${vsSdk.toFixed(2)}×, Salesdesk / hello ${vsHello.toFixed(2)}× — goal ${met ? 'met' : 'NOT met'}\n\n${memTable}`);
