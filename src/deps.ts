@@ -40,8 +40,8 @@ export interface RuntimeOptions {
   recover?: boolean;
   /** How long an inbox claim lasts before another instance may take the row over (default 60 s). */
   inboxLeaseMs?: number;
-  /** Between inbox events, given how long the last one took (the processing thread's ack-first pacing). */
-  pace?: (eventMs: number) => Promise<unknown>;
+  /** Between inbox events (the processing thread's ack-first pacing). */
+  pace?: () => Promise<unknown>;
 }
 
 export interface Runtime {

@@ -106,14 +106,14 @@ export class InboxProcessor {
   readonly instanceId = randomUUID();
   private readonly pump: Pump;
   private readonly leaseMs: number;
-  private readonly pace: (eventMs: number) => Promise<unknown>;
+  private readonly pace: () => Promise<unknown>;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly handle: InboxHandler,
-    opts: { leaseMs?: number; pace?: (eventMs: number) => Promise<unknown> } = {},
+    opts: { leaseMs?: number; pace?: () => Promise<unknown> } = {},
   ) {
     this.leaseMs = opts.leaseMs ?? 60_000;
     // The embedded driver runs each statement synchronously: by default give waiting requests a turn.
@@ -192,7 +192,7 @@ export class InboxProcessor {
         if (err instanceof ClaimLost) log.warn('event', { outcome: 'claim_lost', ms: Date.now() - started, err });
         else log.error('event', { outcome: 'error', ms: Date.now() - started, err });
       }
-      await this.pace(Date.now() - started);
+      await this.pace();
     }
     // Rows others took are no longer claimable, so the next round moves on past them.
     return candidates.length;
