@@ -19,6 +19,7 @@ import { Pump } from './platform/pump';
 import type { ModuleDef } from './platform/module';
 import { Refusal } from './platform/errors';
 import type { ProcessingThread } from './processing-thread';
+import type { WriterThread } from './platform/db/writer-thread';
 import { calendarFromConfig, refreshCalendar } from './platform/sla/calendar-settings';
 
 export interface RuntimeOptions {
@@ -55,6 +56,8 @@ export interface Runtime {
   outbox: OutboxSender;
   /** Where queued work runs when `processing: 'thread'`. */
   processingThread?: ProcessingThread;
+  /** The thread committing inbox rows (embedded file), once the first one came (drills and tests). */
+  inboxWriterThread(): WriterThread | undefined;
   /** Processes what is pending (after a crash, or on a Workers cron tick) and waits for the outbox. */
   drain(): Promise<void>;
   /** Something may be waiting (a job queued messages, a timer fired): look without waiting. */
@@ -125,11 +128,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (writeLock) joinProcessWriteLock(writeLock, 'request', 0); // the main thread
   // Started on the first inbox write: a processing thread or the jobs CLI never makes one.
   // If it stops (a fatal error), the next write starts a new one: the batch it had fails (Feishu resends it), none hangs.
-  const WriterThread = database.url.startsWith('file:') ? (await import('./platform/db/writer-thread')).WriterThread : undefined;
-  let writerThread: InstanceType<NonNullable<typeof WriterThread>> | undefined;
-  const execute: Execute = WriterThread
+  const Writer = database.url.startsWith('file:') ? (await import('./platform/db/writer-thread')).WriterThread : undefined;
+  let writerThread: WriterThread | undefined;
+  const execute: Execute = Writer
     ? (sql, args) => {
-        if (!writerThread || writerThread.stopped) writerThread = new WriterThread(database.url, BUSY_TIMEOUT_MS, writeLock);
+        if (!writerThread || writerThread.stopped) writerThread = new Writer(database.url, BUSY_TIMEOUT_MS, writeLock);
         return writerThread.execute(sql, args);
       }
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
@@ -169,6 +172,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     inbox,
     outbox,
     processingThread: thread,
+    inboxWriterThread: () => writerThread,
     async drain() {
       if (thread) return thread.drain();
       await inbox.kick();

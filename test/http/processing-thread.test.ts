@@ -5,6 +5,7 @@
  * - every event of the burst is still acknowledged with 200;
  * - a new thread takes over and answers every command exactly once; every customer exists once;
  *   no inbox row is left unprocessed.
+ * The inbox writer thread dying does not leave the next acks hanging: they start a new one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, inArray, ne } from 'drizzle-orm';
@@ -50,5 +51,29 @@ describe('the processing thread crashes in the middle of a burst', () => {
     const [open] = await h.db.select({ n: count() }).from(inboxEvents).where(ne(inboxEvents.status, 'done'));
     expect(open?.n).toBe(0);
     expect(await h.ask(PEOPLE.li, '/我')).toContain('业务员'); // and the new thread takes new work
+  });
+});
+
+describe('the inbox writer thread crashes', () => {
+  it('starts a new one for the next events, which are acked and answered once each', async () => {
+    await h.setRole(PEOPLE.li, 'sales');
+    expect(await h.ask(PEOPLE.li, '/我')).toContain('业务员'); // the writer thread exists now
+    const writer = h.server.runtime.inboxWriterThread();
+    expect(writer).toBeDefined();
+    await writer!.simulateCrash();
+    expect(writer!.stopped).toBe(true);
+
+    const sent = Array.from({ length: 10 }, (_, i) => {
+      const text = `/客户 新建 写线程客户${String.fromCharCode(0x4e00 + i * 11)}${i}号 强制`;
+      const msg = h.fake.addIncomingMessage({ chat_id: `oc_p2p_${PEOPLE.li.openId}`, sender_open_id: PEOPLE.li.openId, content: JSON.stringify({ text }) });
+      return { text, messageId: msg.message_id };
+    });
+    const statuses = await Promise.all(
+      sent.map((s) => h.post(messageEvent(SECRETS, PEOPLE.li, s.text, { chatId: `oc_p2p_${PEOPLE.li.openId}`, chatType: 'p2p', messageId: s.messageId })).then((r) => r.status)),
+    );
+    expect(statuses).toEqual(sent.map(() => 200));
+    expect(h.server.runtime.inboxWriterThread()).not.toBe(writer);
+    await h.settle();
+    expect(sent.filter((s) => h.repliesTo(s.messageId).length !== 1)).toEqual([]);
   });
 });

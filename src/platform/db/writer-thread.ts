@@ -26,7 +26,8 @@ function acquire() {
     Atomics.wait(cells, HOLDER, holder, 100);
   }
 }
-parentPort.on('message', async ({ id, sql, args }) => {
+parentPort.on('message', async ({ id, sql, args, crash }) => {
+  if (crash) return void setImmediate(() => { throw new Error('simulated crash of the inbox writer thread'); });
   if (cells) Atomics.add(cells, WAITING, 1);
   const held = cells ? acquire() : false;
   try {
@@ -89,6 +90,16 @@ export class WriterThread {
     });
     this.last = result.catch(() => undefined); // the thread answers in order
     return result;
+  }
+
+  /**
+   * Makes the thread throw an uncaught error at its next turn, as a bug would; resolves once it
+   * has exited (drills and tests). Not `terminate()`, which inside a native call aborts the process.
+   */
+  simulateCrash(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ crash: true });
+    return exited;
   }
 
   /** After the writes sent so far: stopping the thread inside a native libSQL call aborts the process. */
