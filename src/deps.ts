@@ -137,12 +137,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       }
     : (sql, args) => withWriteLock(() => database.client.execute({ sql, args })).then(() => undefined);
 
-  const inboxWriter = new InboxWriter(execute);
-  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, writeLock!, () => inboxWriter.waiting) : undefined;
+  const thread = opts.processing === 'thread' ? new (await import('./processing-thread')).ProcessingThread(config, opts.outbox, log, writeLock!) : undefined;
   const ingest = createIngest({
     services,
     bot,
-    inbox: inboxWriter,
+    inbox: new InboxWriter(execute),
     onInboxed: () => (thread ? thread.wake('inbox') : background(inbox.kick())),
     onEffects: () => (thread ? thread.wake('outbox') : background(outbox.kick())),
   });

@@ -9,11 +9,10 @@
  * Acks come first, by cooperation rather than by CPU priority (a lowered priority would let a
  * starved handler hold SQLite's write lock while the ack path waits for it — priority
  * inversion): writes hand over through write-lock.ts, and while the request thread is busy
- * (its event loop over half used, or acks waiting for their commit, smoothed over a few 100 ms
- * samples) this thread paces itself between events, pausing nine times as long as it was busy
- * since its last pause (the event, and the replies and name look-ups sent beside it), so a flood
- * of events is acknowledged at full speed and processed on a tenth of a core until it passes.
- * The backlog is in the database.
+ * (its event loop over half used, smoothed over a few 100 ms samples) this thread paces itself
+ * between events, pausing nine times as long as it was busy since its last pause (the event, and
+ * the replies and name look-ups sent beside it), so a flood of events is acknowledged at full
+ * speed and processed on a tenth of a core until it passes. The backlog is in the database.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -33,12 +32,11 @@ type FromThread = { type: 'ready' } | { type: 'done'; id: number } | { type: 'fa
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 60_000;
 /**
- * How often the request thread measures how busy it is, and what counts as busy. A sample is its
- * event-loop utilisation, or 1 while acks wait for their commit: when processing hogs the disk,
- * acks wait on it with the loop idle, and the loop alone would read "not busy" and let processing
- * take more still. The figure is smoothed (each sample weighs 30 %), so a lone long task, GC pause
- * or ack does not pace processing: it takes about 200 ms of a loop over 80 % busy (or of acks
- * waiting), or a load kept over half.
+ * How often the request thread measures how busy its event loop is, and what counts as busy. The
+ * figure is smoothed (each sample weighs 30 %), so a lone long task or GC pause does not pace
+ * processing: it takes about 200 ms of a loop over 80 % busy, or a loop kept over half busy.
+ * (Acks waiting for their commit are not a sign of it: at 50 events/s they wait on processing's
+ * own commits often enough that counting them paced processing and put seconds on every reply.)
  */
 const LOAD_SAMPLE_MS = 100;
 const LOAD_SMOOTHING = 0.3;
@@ -46,9 +44,6 @@ const BUSY_PERMILLE = 500;
 /** While the request thread is busy: pause this many times as long as this thread was busy (at most a second), i.e. a tenth of a core. */
 export const PAUSE_FACTOR = 9;
 const MAX_PAUSE_MS = 1000;
-
-/** One sample of the request thread's load (0–1): its event-loop utilisation, or 1 while acks wait for a commit. */
-export const requestLoadSample = (loopUtilization: number, acksWaiting: number): number => (acksWaiting > 0 ? 1 : loopUtilization);
 
 /** How long processing pauses after `busyMs` of work, given the request thread's load. */
 export const pauseAfterWork = (requestLoadPermille: number, busyMs: number): number =>
@@ -88,14 +83,12 @@ export class ProcessingThread {
     private readonly log: Logger,
     /** The process's write hand-off (write-lock.ts): this thread's writes wait for request-path ones. */
     private readonly writeLock: SharedArrayBuffer,
-    /** How many acks are waiting for their inbox commit right now. */
-    acksWaiting: () => number,
   ) {
     let last = performance.eventLoopUtilization();
     let load = 0;
     this.loadSampler = setInterval(() => {
       const now = performance.eventLoopUtilization();
-      load += LOAD_SMOOTHING * (requestLoadSample(performance.eventLoopUtilization(now, last).utilization, acksWaiting()) - load);
+      load += LOAD_SMOOTHING * (performance.eventLoopUtilization(now, last).utilization - load);
       Atomics.store(this.requestLoad, 0, Math.round(load * 1000));
       last = now;
     }, LOAD_SAMPLE_MS).unref();

@@ -5,10 +5,8 @@
  * running; the write lock is handed over the moment its holder lets go (no busy-handler sleep),
  * a lock held by a thread that died is freed, and a lock word nobody frees never stops a write
  * (it falls back on SQLite's own lock after the busy timeout). The processing thread's pacing:
- * it pauses after an event only while the request thread is busy (its loop, or acks waiting for
- * their commit), by all the work it did since its last pause. The inbox writer: it counts the
- * acks waiting for a commit, and a stopped writer thread refuses writes instead of leaving them
- * unanswered.
+ * it pauses after an event only while the request thread is busy, by all the work it did since
+ * its last pause. A stopped inbox-writer thread refuses writes instead of leaving them unanswered.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +15,8 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS } from '../../src/platform/db/client';
 import { WriterThread } from '../../src/platform/db/writer-thread';
-import { InboxWriter } from '../../src/platform/feishu/inbox';
 import { createProcessWriteLock, HOLDER, joinProcessWriteLock, releaseWriteLockOf, WAITING, withWriteLock } from '../../src/platform/db/write-lock';
-import { pauseAfterWork, pauseTimer, requestLoadSample } from '../../src/processing-thread';
+import { pauseAfterWork, pauseTimer } from '../../src/processing-thread';
 
 const OTHER_THREAD = 7; // threadId of a thread that holds the lock in these tests
 const settle = async () => {
@@ -109,10 +106,6 @@ describe('processing pace', () => {
     expect(pauseAfterWork(1000, 0)).toBe(9);
     expect(pauseAfterWork(900, 5000)).toBe(1000);
   });
-  it('reads the request thread as fully busy while acks wait for their commit, whatever its loop does', () => {
-    expect(requestLoadSample(0.05, 0)).toBe(0.05);
-    expect(requestLoadSample(0.05, 3)).toBe(1);
-  });
   it('counts all the work the thread did since its last pause, not only the handler', async () => {
     const load = new Int32Array(new SharedArrayBuffer(4));
     const nextPause = pauseTimer(load);
@@ -133,25 +126,7 @@ describe('processing pace', () => {
   });
 });
 
-describe('inbox writer', () => {
-  it('counts the acks waiting for a commit, queued or being committed', async () => {
-    const commits: Array<() => void> = [];
-    const writer = new InboxWriter(() => new Promise<void>((done) => commits.push(done)));
-    const row = (eventId: string) => ({ eventId, eventType: 'im.message.receive_v1', dedupeKey: null, payload: '{}', receivedAt: new Date() });
-    const first = [writer.write(row('a')), writer.write(row('b'))];
-    expect(writer.waiting).toBe(2);
-    await settle(); // the first statement is committing
-    const third = writer.write(row('c')); // joins the next one
-    expect(writer.waiting).toBe(3);
-    commits.shift()!();
-    await Promise.all(first);
-    await settle();
-    expect(writer.waiting).toBe(1);
-    commits.shift()!();
-    await third;
-    expect(writer.waiting).toBe(0);
-  });
-
+describe('inbox writer thread', () => {
   it('refuses writes once its thread has stopped, instead of never answering them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salesdesk-writer-'));
     try {

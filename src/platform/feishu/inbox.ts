@@ -28,14 +28,8 @@ export type Execute = (sql: string, args: Array<string | number | null>) => Prom
 export class InboxWriter {
   private queue: Array<{ row: InboxRow; done: () => void; fail: (e: unknown) => void }> = [];
   private flushing: Promise<void> | null = null;
-  private committing = 0;
 
   constructor(private readonly execute: Execute) {}
-
-  /** Requests waiting for their row's commit (queued or in the statement being committed). */
-  get waiting(): number {
-    return this.queue.length + this.committing;
-  }
 
   /** Resolves once the row is committed (or was already there: duplicates are ignored). */
   write(row: InboxRow): Promise<void> {
@@ -50,7 +44,6 @@ export class InboxWriter {
     await new Promise((r) => setImmediate(r));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_ROWS_PER_STATEMENT);
-      this.committing = batch.length;
       try {
         const placeholders = batch.map(() => `(${Array(COLUMNS).fill('?').join(',')})`).join(',');
         await this.execute(
@@ -60,8 +53,6 @@ export class InboxWriter {
         for (const b of batch) b.done();
       } catch (e) {
         for (const b of batch) b.fail(e);
-      } finally {
-        this.committing = 0;
       }
     }
     this.flushing = null;
