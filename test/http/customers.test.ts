@@ -567,7 +567,10 @@ describe('transfer takes the whole customer along', () => {
     const ownerButtons = cardCallbacks(JSON.parse(orderCard.content)).filter((v) => v.action === 'orders.step');
     expect(ownerButtons.length).toBeGreaterThan(0);
     expect(h.textOf(orderCard)).toContain('¥1,000');
-    await h.ask(PEOPLE.li, '/投诉 新建 客户=金桥贸易 内容=外箱破损', { createTime: at('2026-04-07T15:20') });
+    const { messageId: complaintCommand } = await h.say(PEOPLE.li, '/投诉 新建 客户=金桥贸易 内容=外箱破损', { createTime: at('2026-04-07T15:20') });
+    const complaintCard = h.repliesTo(complaintCommand).find((m) => m.msg_type === 'interactive')!;
+    const complaintSteps = (m: { content: string }) => cardCallbacks(JSON.parse(m.content)).filter((v) => String(v.action).startsWith('complaint.'));
+    expect(complaintSteps(complaintCard).length).toBeGreaterThan(0); // the owner's steps on li's own copy
     const c = (await customer('金桥贸易'))!;
     const [complaint] = await h.db.select().from(complaints).where(eq(complaints.customerId, c.id));
 
@@ -593,6 +596,10 @@ describe('transfer takes the whole customer along', () => {
     expect(cardCallbacks(JSON.parse(refreshed.content)).filter((v) => v.action === 'orders.step')).toHaveLength(0);
     expect(h.textOf(refreshed)).not.toContain('¥1,000');
     expect(h.textOf(refreshed)).toContain(orderId);
+    // So was his copy of the complaint card: the steps are the new owner's now.
+    const complaintNow = h.fake.messages.get(complaintCard.message_id)!;
+    expect(h.textOf(complaintNow)).toContain(complaint!.number);
+    expect(complaintSteps(complaintNow)).toEqual([]);
 
     // The new owner carries out the plan; the old one may no longer log the visit.
     expect(await h.ask(PEOPLE.li, '/拜访 金桥贸易 顺路看看', { createTime: at('2026-04-14T10:00') })).toContain('没有权限');

@@ -12,9 +12,9 @@ import { refuse } from '../../platform/errors';
 import { arg } from '../../platform/router/args';
 import { parseAmount } from '../../platform/router/parse';
 import { defineCardAction, type CardActionInput, type CardActionResult } from '../../platform/router/command';
-import { allocationCard, complaintCard, customerName, followUpCard, namesOf, urgentIssueCard, type CardEnv } from './complaints.cards';
+import { allocationCard, complaintCard, complaintFor, customerName, envOf, followUpCard, namesOf, urgentFor, urgentIssueCard } from './complaints.cards';
 import { newComplaintFields } from './complaints.commands';
-import { complaints, type Complaint, type UrgentIssue } from './complaints.schema';
+import { complaints, type Complaint } from './complaints.schema';
 import {
   acknowledgeComplaint,
   allocationRecipients,
@@ -28,7 +28,6 @@ import {
   resolveComplaint,
   handleUrgentIssue,
   clickViewer,
-  type Render,
 } from './complaints.service';
 import { CAUSE_WORDS } from './complaints.workflow';
 import { completeFollowUp, loadFollowUp } from './follow-ups';
@@ -36,9 +35,6 @@ import { completeFollowUp, loadFollowUp } from './follow-ups';
 const ref = z.object({ id: z.number().int(), v: z.number().int() });
 type Ref = z.infer<typeof ref>;
 
-const envOf = (ctx: BotContext): CardEnv => ({ tx: ctx.tx, services: ctx.services, now: ctx.now });
-const complaintFor = (ctx: BotContext): Render<Complaint> => async (c, viewer) => ({ card: await complaintCard(envOf(ctx), c, { viewer }) });
-const urgentFor = (ctx: BotContext): Render<UrgentIssue> => async (u, viewer) => ({ card: await urgentIssueCard(envOf(ctx), u, viewer) });
 
 /** Form values as typed: empty fields count as missing; numbers from selects become text. */
 const cleaned = (form: Record<string, unknown>) =>

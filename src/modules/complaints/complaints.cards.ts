@@ -13,7 +13,7 @@ import newTemplate from '../../../cards/complaint-new.json';
 import complaintTemplate from '../../../cards/complaint.json';
 import serviceTemplate from '../../../cards/complaint-service.json';
 import { buttonRow, button, hr, md, renderCard, simpleCard, type Card } from '../../platform/cards';
-import type { Services } from '../../platform/context';
+import type { BotContext, Services } from '../../platform/context';
 import type { Tx } from '../../platform/db/client';
 import { auditLog, users } from '../../platform/db/core.schema';
 import { yuan } from '../../platform/format';
@@ -24,7 +24,7 @@ import { formatLocal } from '../../platform/time';
 import { eventLabel, stateLabel } from '../../platform/workflow/workflow';
 import { customers } from '../customers';
 import type { CauseKey, Complaint, FollowUp, UrgentIssue } from './complaints.schema';
-import { stepsFor, SUBJECT, type Viewer } from './complaints.service';
+import { stepsFor, SUBJECT, type Render, type Viewer } from './complaints.service';
 import { CAUSES, complaintWorkflow, urgentIssueWorkflow, type Allocation, type ComplaintState } from './complaints.workflow';
 import { mayRecordFollowUp } from './follow-ups';
 
@@ -34,6 +34,12 @@ export interface CardEnv {
   services: Services;
   now: Date;
 }
+
+/** The card environment of a bot context. */
+export const envOf = (ctx: BotContext): CardEnv => ({ tx: ctx.tx, services: ctx.services, now: ctx.now });
+/** How `refreshCopies` renders each kind's copies for their viewers. */
+export const complaintFor = (ctx: BotContext): Render<Complaint> => async (c, viewer) => ({ card: await complaintCard(envOf(ctx), c, { viewer }) });
+export const urgentFor = (ctx: BotContext): Render<UrgentIssue> => async (u, viewer) => ({ card: await urgentIssueCard(envOf(ctx), u, viewer) });
 
 export const NEW_COMPLAINT_USAGE = '/投诉 新建 客户=… 内容=… [订单=…] [紧急]';
 

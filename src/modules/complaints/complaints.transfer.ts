@@ -16,16 +16,20 @@
  *   scheduling module gave to someone else, a clock owned by another department): only rows whose
  *   owner is `from` are touched. A follow-up still waiting with no owner (NULL) already goes to the
  *   customer's owner when its clock opens.
- * The transfer's own audit row (customer.transfer, detail.elsewhere) records what moved.
+ * The transfer's own audit row (customer.transfer, detail.elsewhere) records what moved. The
+ * complaint and urgent-issue cards already posted re-render for their viewers: the previous
+ * owner's copies lose the owner's buttons.
  */
 import { and, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import type { BotContext } from '../../platform/context';
 import type { Tx } from '../../platform/db/client';
 import type { CustomerTransfer } from '../../platform/module';
 import { LIVE } from '../../platform/sla/deadlines';
 import { deadlines } from '../../platform/sla/sla.schema';
 import { reassignDeadlines } from '../customers';
+import { complaintFor, urgentFor } from './complaints.cards';
 import { complaints, followUps, urgentIssues } from './complaints.schema';
-import { SUBJECT } from './complaints.service';
+import { loadComplaint, loadUrgentIssue, refreshCopies, SUBJECT } from './complaints.service';
 import { OPEN_STATES } from './complaints.workflow';
 
 type Move = (tx: Tx, t: CustomerTransfer, now: Date) => Promise<Array<string | number>>;
@@ -51,20 +55,33 @@ const surveyClocks: Move = async (tx, t) =>
       .where(and(eq(deadlines.subjectType, SUBJECT.survey), like(deadlines.subjectId, `${t.customerId}-%`), eq(deadlines.ownerOpenId, t.from), inArray(deadlines.status, LIVE)))
   ).map((r) => r.id);
 
-/** One row per kind of record: its deadline subject, how it is counted in the reply, how it moves. */
-const KINDS: ReadonlyArray<{ subject: string; noun: string; move: Move }> = [
-  { subject: SUBJECT.complaint, noun: '条未结投诉', move: ownedRows(complaints, inArray(complaints.state, [...OPEN_STATES])) },
-  { subject: SUBJECT.urgent, noun: '个紧急问题', move: ownedRows(urgentIssues, eq(urgentIssues.state, 'open')) },
+/** One row per kind of record: its deadline subject, how it is counted in the reply, how it moves, whose posted cards re-render. */
+const KINDS: ReadonlyArray<{ subject: string; noun: string; move: Move; refresh?: (ctx: BotContext, id: number) => Promise<void> }> = [
+  {
+    subject: SUBJECT.complaint,
+    noun: '条未结投诉',
+    move: ownedRows(complaints, inArray(complaints.state, [...OPEN_STATES])),
+    refresh: async (ctx, id) => refreshCopies(ctx, 'complaint', await loadComplaint(ctx.tx, id), complaintFor(ctx)),
+  },
+  {
+    subject: SUBJECT.urgent,
+    noun: '个紧急问题',
+    move: ownedRows(urgentIssues, eq(urgentIssues.state, 'open')),
+    refresh: async (ctx, id) => refreshCopies(ctx, 'urgent', await loadUrgentIssue(ctx.tx, id), urgentFor(ctx)),
+  },
   { subject: SUBJECT.followUp, noun: '次品质回访', move: ownedRows(followUps, inArray(followUps.status, ['scheduled', 'open'])) },
   { subject: SUBJECT.survey, noun: '次满意度调查', move: surveyClocks },
 ];
 
 /** Moves every kind and its live clocks; returns what moved for the transfer reply ('2 条未结投诉、1 个紧急问题'). */
-export async function transferServiceRecords(tx: Tx, t: CustomerTransfer, now: Date): Promise<string | undefined> {
+export async function transferServiceRecords(ctx: BotContext, t: CustomerTransfer): Promise<string | undefined> {
   const moved: string[] = [];
   for (const k of KINDS) {
-    const ids = await k.move(tx, t, now);
-    for (const id of ids) await reassignDeadlines(tx, k.subject, id, t.from, t.to);
+    const ids = await k.move(ctx.tx, t, ctx.now);
+    for (const id of ids) {
+      await reassignDeadlines(ctx.tx, k.subject, id, t.from, t.to);
+      await k.refresh?.(ctx, Number(id));
+    }
     if (ids.length) moved.push(`${ids.length} ${k.noun}`);
   }
   return moved.join('、') || undefined;

@@ -3,9 +3,8 @@
  * satisfaction scores, quality follow-ups and quarterly surveys. See README.md in this folder.
  */
 import { eq } from 'drizzle-orm';
-import type { BotContext } from '../../platform/context';
 import { defineModule } from '../../platform/module';
-import { complaintCard, followUpCard, urgentIssueCard } from './complaints.cards';
+import { complaintCard, envOf, followUpCard, urgentIssueCard } from './complaints.cards';
 import { complaintCardActions } from './complaints.card-actions';
 import { complaintCommands } from './complaints.commands';
 import { openComplaints } from './complaints.nudges';
@@ -16,7 +15,6 @@ import { loadFollowUp } from './follow-ups';
 import { serviceClocksJob } from './service-clocks.job';
 import { transferServiceRecords } from './complaints.transfer';
 
-const envOf = (ctx: BotContext) => ({ tx: ctx.tx, services: ctx.services, now: ctx.now });
 const idOf = (id: string) => Number.parseInt(id, 10);
 
 export const complaintsModule = defineModule({
@@ -27,7 +25,7 @@ export const complaintsModule = defineModule({
   nudges: { 'complaints.open': openComplaints },
   // 客户转交: the customer's open complaints, urgent issues, quality follow-ups and pending surveys,
   // and their clocks, follow the new owner (complaints.transfer.ts says what stays and why).
-  onCustomerTransferred: (ctx, t) => transferServiceRecords(ctx.tx, t, ctx.now),
+  onCustomerTransferred: transferServiceRecords,
   subjects: {
     [SUBJECT.complaint]: {
       label: '客户投诉',
