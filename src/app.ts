@@ -1,5 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { Services } from './platform/context';
 import { decryptEvent, safeEqual, signEvent, signLegacyCard } from './platform/feishu/crypto';
 import type { Ingest } from './platform/feishu/ingest';
@@ -70,6 +71,14 @@ export function createApp(deps: AppDeps): Hono {
     if (Number(length) > MAX_BODY_BYTES) return tooLarge(c);
     await next();
   };
+
+  // A failure of our own (the database refusing the inbox write, say) answers 500, so Feishu
+  // delivers the event again, and is logged with where it happened — never only on stderr.
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    deps.services.log.error('request failed', { err, method: c.req.method, path: c.req.path });
+    return c.json({ error: 'internal error' }, 500);
+  });
 
   app.get('/healthz', (c) => (deps.ready() ? c.json({ ok: true }) : c.json({ ok: false }, 503)));
 
