@@ -220,7 +220,7 @@ interface InboxCheck {
   events: number;
   acks: number;
   rows: number;
-  /** Acked events not in the inbox: counted one by one (autocannon), or at least acks − rows (wrk). */
+  /** Acked events not in the inbox: counted one by one (autocannon), or at least acks − committed events sent (wrk). */
   missing: number;
   done: number;
   replies: number;
