@@ -349,7 +349,7 @@ const setup =
   `share the machine's cores. Every request is an encrypted, signed \`im.message.receive_v1\` (\`/我\` from one of ${USERS} users in a p2p chat) with its own event_id/message_id, ` +
   `taken from a pool of ${POOL} signed before the servers start. Each target runs in its own child process (\`node --import tsx bench/targets/*.ts\`). ` +
   `Salesdesk is primed first with one event per user, fully processed, so the run sees the steady state (users known, names looked up); ` +
-  `its processing thread runs throughout and, while the request thread is busy (its event loop over half used, or acks waiting for their commit), paces itself ` +
+  `its processing thread runs throughout and, while the request thread's event loop is over half busy, paces itself ` +
   `(it pauses ${PAUSE_FACTOR} times as long as it was busy since its last pause: ` +
   `\`src/processing-thread.ts\`), so a flood is acknowledged first and processed behind it. ` +
   `The diagnostic row is the same server with the after-ack processing switched off (\`inbox.stop()\`), i.e. the ack path alone. ` +
