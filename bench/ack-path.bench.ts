@@ -343,7 +343,7 @@ const memTable = [
   '|---|---:|---:|---:|',
   ...rows.map((r) => `| ${r.name} | ${mb(r.idleKb)} MB | ${mb(r.peakKb)} MB | ${mb(r.hwmKb)} MB |`),
 ].join('\n');
-const reproduce = '`npm run bench` (all benches) or `npx tsx bench/ack-path.bench.ts` (this one)';
+const reproduce = '`npm run bench` (all benches) or `npx tsx bench/ack-path.bench.ts` (this one); the load comes from wrk where it is installed (`apt-get install wrk`), else from autocannon';
 const setup =
   `${loadgen.name === 'wrk' ? 'wrk (one thread)' : 'autocannon'} ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per target; load generator, targets and the fake Open API ` +
   `share the machine's cores. Every request is an encrypted, signed \`im.message.receive_v1\` (\`/我\` from one of ${USERS} users in a p2p chat) with its own event_id/message_id, ` +
