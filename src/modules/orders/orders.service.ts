@@ -167,8 +167,10 @@ export async function refreshOrders(ctx: BotContext, orderIds: Iterable<string>)
 // ---------------------------------------------------------------------------------------------
 // History
 
-async function addEvent(ctx: BotContext, orderId: string, e: Omit<typeof orderEvents.$inferInsert, 'orderId' | 'at' | 'actorOpenId'>): Promise<void> {
-  await ctx.tx.insert(orderEvents).values({ orderId, at: ctx.now, actorOpenId: ctx.actor.openId, ...e });
+/** One line of the order's history, by the actor, now; returns the row written. */
+async function addEvent(ctx: BotContext, orderId: string, e: Omit<typeof orderEvents.$inferInsert, 'orderId' | 'at' | 'actorOpenId'>): Promise<typeof orderEvents.$inferSelect> {
+  const [row] = await ctx.tx.insert(orderEvents).values({ orderId, at: ctx.now, actorOpenId: ctx.actor.openId, ...e }).returning();
+  return row!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,15 +231,12 @@ export async function createOrder(ctx: BotContext, input: NewOrder, sourceKey?: 
       updatedAt: ctx.now,
     })
     .returning();
-  const [created] = await ctx.tx
-    .insert(orderEvents)
-    .values({ orderId: id, at: ctx.now, actorOpenId: ctx.actor.openId, kind: 'created', toState: order!.state, note: input.note ?? null })
-    .returning();
+  const created = await addEvent(ctx, id, { kind: 'created', toState: order!.state, note: input.note ?? null });
   await ctx.audit({ action: 'order.create', subjectType: 'order', subjectId: id, toState: order!.state, detail: { customer: customer.name, amount, important: order!.important } });
   const opened = await startWorkflow(ctx, { workflow: orderWorkflow, subjectType: 'order', id, ownerOpenId: ctx.actor.openId, anchors: anchorsOf(order!, tz), notify: false });
   // Everything the order's cards show was just written: its clocks and its one history line.
   const people = await People.load(ctx.tx, ctx.services.config.DEFAULT_ROLE);
-  const known = { deadlines: opened, exceptionDeadlines: [], events: [created!], exceptions: [], payments: [], people };
+  const known = { deadlines: opened, exceptionDeadlines: [], events: [created], exceptions: [], payments: [], people };
   const opening = await loadOrderView(ctx.tx, ctx.services, order!, ctx.now, known);
   const view = (await ensureReview(ctx, order!, opening)) ?? opening;
   await creditCheck(ctx, order!, customer, people);
